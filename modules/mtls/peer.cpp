@@ -162,6 +162,20 @@ Error build_peer(const PolicyData &pd, X509StackPtr chain, bool host_verified, s
 
 }  // namespace
 
+X509 *IntermediateCache::find(std::string_view der) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = certs_.find(std::string(der));
+    if (it == certs_.end() || X509_up_ref(it->second.get()) != 1) return nullptr;
+    return it->second.get();
+}
+
+void IntermediateCache::add(std::string_view der, X509 *cert) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (certs_.size() >= kMaxEntries || certs_.count(std::string(der)) != 0) return;
+    if (X509_up_ref(cert) != 1) return;
+    certs_.emplace(std::string(der), X509Ptr(cert));
+}
+
 Error make_peer(const Policy &policy, const unsigned char *const *certs_der, const size_t *lens,
                 size_t count, bool host_verified, s2s_peer *&out) {
     out = nullptr;
@@ -184,8 +198,17 @@ Error make_peer(const Policy &policy, const unsigned char *const *certs_der, con
                               "certificate " + std::to_string(i) + ": " +
                                   std::to_string(lens[i]) + " bytes, at most 65536");
         }
+        std::string_view der(reinterpret_cast<const char *>(certs_der[i]), lens[i]);
+        X509 *cert = i > 0 ? policy.data()->intermediates.find(der) : nullptr;
+        if (cert != nullptr) {
+            if (!sk_X509_push(chain.get(), cert)) {
+                X509_free(cert);
+                return make_error(S2S_ERR_NO_MEMORY, "out of memory");
+            }
+            continue;
+        }
         const unsigned char *cursor = certs_der[i];
-        X509 *cert = d2i_X509(nullptr, &cursor, static_cast<long>(lens[i]));
+        cert = d2i_X509(nullptr, &cursor, static_cast<long>(lens[i]));
         if (cert == nullptr || cursor != certs_der[i] + lens[i]) {
             X509_free(cert);
             ERR_clear_error();
@@ -197,6 +220,7 @@ Error make_peer(const Policy &policy, const unsigned char *const *certs_der, con
             X509_free(cert);
             return make_error(S2S_ERR_NO_MEMORY, "out of memory");
         }
+        if (i > 0) policy.data()->intermediates.add(der, cert);
     }
     return build_peer(*policy.data(), std::move(chain), host_verified, out);
 }
