@@ -1,7 +1,9 @@
 // test_mtls_policy.cpp: mTLS directives, loading errors, allowlist matching,
 // pins, the peer C ABI and its input limits.
+#include <atomic>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "mtls/digest.hpp"
@@ -319,6 +321,31 @@ void test_bad_inputs(void **) {
     assert_null(p);
 }
 
+void test_concurrent_peers(void **) {
+    // One shared policy, many threads: the store and the intermediate cache are shared.
+    Policy p = must_policy({{"trust_bundle", fx->bundle}});
+    CertPtr leaf = make_cert(leaf_spec("shared", "spiffe://example.org/t"), fx->leaf_key.get(),
+                             fx->inter.get(), fx->inter_key.get());
+    std::string leaf_der = der_of(leaf.get()), inter_der = der_of(fx->inter.get());
+    std::atomic<int> trusted{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; t++) {
+        threads.emplace_back([&] {
+            const unsigned char *ders[] = {reinterpret_cast<const unsigned char *>(leaf_der.data()),
+                                           reinterpret_cast<const unsigned char *>(inter_der.data())};
+            size_t lens[] = {leaf_der.size(), inter_der.size()};
+            for (int i = 0; i < 50; i++) {
+                s2s_peer *peer = nullptr;
+                Error e = s2s::mtls::make_peer(p, ders, lens, 2, false, peer);
+                if (!e && peer->trusted) trusted++;
+                delete peer;
+            }
+        });
+    }
+    for (std::thread &t : threads) t.join();
+    assert_int_equal(trusted.load(), 200);
+}
+
 }  // namespace
 
 int main() {
@@ -333,6 +360,7 @@ int main() {
         cmocka_unit_test(test_untrusted_beats_allowlist),
         cmocka_unit_test(test_c_abi),
         cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_concurrent_peers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
