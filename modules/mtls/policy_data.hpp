@@ -51,6 +51,7 @@ struct PolicyData {
     bool require_spiffe_id = false;
     int verify_depth = kDefaultVerifyDepth;
     bool finished = false;
+    std::vector<std::string> scalars_seen;  // require_*, verify_depth: given once
     IntermediateCache intermediates;
 
     std::vector<std::string> allow_spiffe_id;

@@ -103,6 +103,21 @@ void test_directive_values(void **) {
     assert_int_equal(set_status("allow_dns", ""), S2S_ERR_CONFIG);
     assert_int_equal(set_status("allow_subject", "CN=a,O=b"), S2S_OK);
     assert_int_equal(set_status("crl", ""), S2S_ERR_CONFIG);
+
+    // Scalars once; lists and bundles repeat.
+    Policy p;
+    Error e;
+    assert_true(p.set("require_client_cert", "yes", e) && !e);
+    assert_true(p.set("require_client_cert", "no", e));
+    assert_int_equal(e.status, S2S_ERR_CONFIG);
+    assert_true(p.requires_client_cert());
+    assert_true(p.set("verify_depth", "3", e) && !e);
+    assert_true(p.set("verify_depth", "3", e));
+    assert_int_equal(e.status, S2S_ERR_CONFIG);
+    assert_true(p.set("allow_dns", "a.example", e) && !e);
+    assert_true(p.set("allow_dns", "b.example", e) && !e);
+    assert_true(p.set("trust_bundle", "/a.pem", e) && !e);
+    assert_true(p.set("trust_bundle", "/b.pem", e) && !e);
 }
 
 void test_pin_normalization(void **) {
