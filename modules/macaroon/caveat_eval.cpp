@@ -365,8 +365,9 @@ struct Facts {
 struct KeyRule;
 // Whether `value` is well formed for this key and operator.
 using Validator = bool (*)(Op op, std::string_view value);
-// Whether the context meets the caveat; called only after the validator
-// accepted the value and, for rows with an attribute, the attribute is present.
+// Whether the context meets the caveat; called only when the row's attribute
+// (if any) is present and, unless the row sets match_validates, after the
+// validator accepted the value.
 using Matcher = s2s_reason (*)(const KeyRule &rule, Op op, std::string_view value,
                                const Facts &facts, CaveatState &state);
 
