@@ -36,6 +36,10 @@ public:
     // A new reference to the parsed certificate, or NULL.
     X509 *find(std::string_view der) const;
     void add(std::string_view der, X509 *cert) const;
+    size_t size() const {
+        std::lock_guard<std::mutex> lock(mu_);
+        return certs_.size();
+    }
 
 private:
     mutable std::mutex mu_;

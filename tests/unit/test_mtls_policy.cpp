@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "mtls/digest.hpp"
+#include "mtls/policy_data.hpp"
 #include "policy_util.hpp"
 
 // cmocka last: its macros clash with the standard library headers.
@@ -361,6 +362,32 @@ void test_concurrent_peers(void **) {
     assert_int_equal(trusted.load(), 200);
 }
 
+void test_intermediate_cache(void **) {
+    Policy p = must_policy({{"trust_bundle", fx->bundle}});
+    // An intermediate of a chain that does not verify is not kept.
+    KeyPtr other_root_key = make_key();
+    CertPtr other_root = make_cert(ca_spec("Other"), other_root_key.get(), nullptr, nullptr);
+    KeyPtr other_inter_key = make_key();
+    CertPtr other_inter = make_cert(ca_spec("Other Inter"), other_inter_key.get(), other_root.get(),
+                                    other_root_key.get());
+    CertPtr stranger = make_cert(leaf_spec("stranger"), fx->leaf_key.get(), other_inter.get(),
+                                 other_inter_key.get());
+    auto untrusted = must_peer(p, {stranger.get(), other_inter.get()});
+    assert_false(untrusted->trusted);
+    assert_int_equal(p.data()->intermediates.size(), 0);
+    // A verified chain's intermediate is kept once, and reused with the same verdicts.
+    auto first = leaf_peer(p, leaf_spec("one"));
+    auto second = leaf_peer(p, leaf_spec("two"));
+    assert_true(first->trusted && second->trusted);
+    assert_int_equal(p.data()->intermediates.size(), 1);
+    CertSpec expired = leaf_spec("expired");
+    expired.not_before = -10 * 86400;
+    expired.not_after = -86400;
+    auto third = leaf_peer(p, expired);
+    assert_false(third->trusted);
+    assert_int_equal(third->chain_error, X509_V_ERR_CERT_HAS_EXPIRED);
+}
+
 }  // namespace
 
 int main() {
@@ -376,6 +403,7 @@ int main() {
         cmocka_unit_test(test_c_abi),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_concurrent_peers),
+        cmocka_unit_test(test_intermediate_cache),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
