@@ -48,6 +48,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ] \
     printf '%s' "$wanted" >"$stamp"
 fi
 
-make -s -C "$work" -f objs/Makefile modules
+# CMake's make jobserver is not ours to join
+env -u MAKEFLAGS -u MFLAGS make -s -j2 -C "$work" -f objs/Makefile modules
 cp "$work/objs/ngx_http_s2sauth_module.so" "$output.tmp"
 mv "$output.tmp" "$output"
