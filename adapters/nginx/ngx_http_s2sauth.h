@@ -8,7 +8,8 @@
  * ngx_http_s2sauth_headers.c strips client-sent identity headers, sets the
  * verified ones and builds the WWW-Authenticate challenge;
  * ngx_http_s2sauth_peer.c turns the TLS client certificate chain into an
- * s2s_peer once per connection.  Everything cryptographic happens in
+ * s2s_peer once per connection; ngx_http_s2sauth_grant.c keeps a verified
+ * token per keep-alive connection.  Everything cryptographic happens in
  * libs2sauth, behind its C ABI.
  */
 
@@ -97,6 +98,12 @@ ngx_int_t ngx_http_s2sauth_challenge(ngx_http_request_t *r, ngx_str_t *value);
 /* Whether two header names are equal ignoring case, with '-' and '_' alike. */
 ngx_uint_t ngx_http_s2sauth_header_name_eq(u_char *a, size_t alen, u_char *b,
     size_t blen);
+
+/* s2s_verify(), or s2s_grant_check() when this connection already verified
+ * the very same credential bytes. */
+s2s_status ngx_http_s2sauth_verify_cached(ngx_http_request_t *r,
+    s2s_verifier *verifier, s2s_context *ctx, ngx_str_t *credential,
+    s2s_decision *d, s2s_error *err);
 
 /* The peer facts of the client certificate, cached per connection; NULL with
  * *status NGX_DECLINED when there is no certificate (or no TLS).  *verified

@@ -497,8 +497,8 @@ ngx_http_s2sauth_verify(ngx_http_request_t *r,
         s2s_context_set_peer(sctx, peer);
     }
 
-    if (s2s_verify(alcf->verifier, sctx, (const char *) credential.data,
-                   credential.len, d, &err)
+    if (ngx_http_s2sauth_verify_cached(r, alcf->verifier, sctx, &credential,
+                                       d, &err)
         != S2S_OK)
     {
         ngx_log_error(NGX_LOG_ERR, c->log, 0,

@@ -356,6 +356,38 @@ class TokenOutcomes(Base):
         self.assertDenied(curl(WORLD.url("/bearer/x"), [auth(token)]), 401)
 
 
+class KeepAlive(Base):
+    """Requests on one connection: the kept grant is judged again each time."""
+
+    def test_same_token_on_one_connection_is_judged_per_request(self):
+        import http.client
+        token, tid = self.mint("http.path prefix /v1/orders", "http.method in GET")
+        conn = http.client.HTTPConnection("127.0.0.1", WORLD.http, timeout=10)
+        try:
+            def get(path, method="GET", tok=token):
+                conn.request(method, path, headers={"Authorization": f"Macaroon {tok}"})
+                resp = conn.getresponse()
+                resp.read()
+                return resp.status
+
+            self.assertEqual(get("/v1/orders/list"), 200)
+            self.assertEqual(get("/v1/orders/list"), 200)
+            self.assertEqual(get("/v1/admin"), 403)
+            self.assertEqual(get("/v1/orders/list", "POST"), 403)
+            self.assertEqual(get("/v1/orders/list", tok=token[:-2] + "AA"), 401)
+            self.assertEqual(get("/v1/orders/list"), 200)
+            with open(WORLD.d + "/revoked", "a") as f:
+                f.write(tid + "\n")
+            deadline = time.time() + 5
+            status = 200
+            while status == 200 and time.time() < deadline:
+                time.sleep(0.2)
+                status = get("/v1/orders/list")
+            self.assertEqual(status, 401)
+        finally:
+            conn.close()
+
+
 class HostileInput(Base):
     def raw(self, auth_line):
         req = b"GET /x HTTP/1.0\r\nHost: a.test\r\n" + auth_line + b"\r\n\r\n"
