@@ -1,12 +1,21 @@
 // crypto.cpp: HMAC-SHA256 from two digests, secretbox, and secret hygiene.
 //
-// OpenSSL's EVP dispatch costs more than a SHA-256 block on short inputs, so the
-// HMAC here keeps a per-thread EVP_MD_CTX with the digest fetched once and runs
-// the RFC 2104 construction itself: inner = H(K^ipad || m), outer = H(K^opad ||
-// inner).  The padded key blocks live on the stack and are wiped after use.
+// OpenSSL 3's EVP layer costs more per call than a SHA-256 block on short
+// inputs (each EVP_DigestInit goes through the provider), and every HMAC here has
+// a fresh key (the previous signature), so nothing can be pre-keyed.  The HMAC
+// therefore runs the RFC 2104 construction over OpenSSL's low-level SHA-256,
+// which uses the same assembly (SHA extensions where the CPU has them) without
+// the dispatch: inner = H(K^ipad || m), outer = H(K^opad || inner).  The padded
+// key blocks and hash states live on the stack and are wiped after use.
+//
+// The low-level SHA256_* functions are deprecated in OpenSSL 3 in favour of EVP,
+// but not removed; this file is their only user.
+#define OPENSSL_SUPPRESS_DEPRECATED 1
+
 #include "crypto.hpp"
 
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <sodium.h>
 
 #include <cstring>
@@ -17,52 +26,24 @@ namespace {
 
 constexpr size_t kBlockBytes = 64;
 
-const EVP_MD *sha256_md() {
-    // Fetched once: EVP_sha256() would look the algorithm up on every init.
-    static EVP_MD *md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    return md;
-}
-
-struct DigestCtx {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    ~DigestCtx() { EVP_MD_CTX_free(ctx); }
-};
-
-EVP_MD_CTX *thread_digest_ctx() {
-    thread_local DigestCtx holder;
-    return holder.ctx;
-}
-
-bool digest2(EVP_MD_CTX *ctx, const uint8_t *block, std::string_view a, std::string_view b,
-             uint8_t *out) {
-    unsigned int n = 0;
-    return EVP_DigestInit_ex2(ctx, sha256_md(), nullptr) == 1 &&
-           EVP_DigestUpdate(ctx, block, kBlockBytes) == 1 &&
-           (a.empty() || EVP_DigestUpdate(ctx, a.data(), a.size()) == 1) &&
-           (b.empty() || EVP_DigestUpdate(ctx, b.data(), b.size()) == 1) &&
-           EVP_DigestFinal_ex(ctx, out, &n) == 1 && n == kHashBytes;
-}
-
 // HMAC over the concatenation a || b, without building it.
 bool hmac_concat(const uint8_t *key, size_t key_len, std::string_view a, std::string_view b,
                  Digest &out) {
-    if (key_len > kBlockBytes || sha256_md() == nullptr) return false;
-    EVP_MD_CTX *ctx = thread_digest_ctx();
-    if (ctx == nullptr) return false;
-
-    uint8_t ipad[kBlockBytes], opad[kBlockBytes];
-    for (size_t i = 0; i < kBlockBytes; i++) {
-        uint8_t k = i < key_len ? key[i] : 0;
-        ipad[i] = k ^ 0x36;
-        opad[i] = k ^ 0x5c;
-    }
+    if (key_len > kBlockBytes) return false;
+    uint8_t pad[kBlockBytes];
     uint8_t inner[kHashBytes];
-    bool ok = digest2(ctx, ipad, a, b, inner) &&
-              digest2(ctx, opad, std::string_view(reinterpret_cast<char *>(inner), kHashBytes),
-                      {}, out.data());
-    wipe(ipad, sizeof ipad);
-    wipe(opad, sizeof opad);
+    SHA256_CTX ctx;
+    for (size_t i = 0; i < kBlockBytes; i++) pad[i] = uint8_t((i < key_len ? key[i] : 0) ^ 0x36);
+    bool ok = SHA256_Init(&ctx) == 1 && SHA256_Update(&ctx, pad, kBlockBytes) == 1 &&
+              (a.empty() || SHA256_Update(&ctx, a.data(), a.size()) == 1) &&
+              (b.empty() || SHA256_Update(&ctx, b.data(), b.size()) == 1) &&
+              SHA256_Final(inner, &ctx) == 1;
+    for (size_t i = 0; i < kBlockBytes; i++) pad[i] = uint8_t((i < key_len ? key[i] : 0) ^ 0x5c);
+    ok = ok && SHA256_Init(&ctx) == 1 && SHA256_Update(&ctx, pad, kBlockBytes) == 1 &&
+         SHA256_Update(&ctx, inner, kHashBytes) == 1 && SHA256_Final(out.data(), &ctx) == 1;
+    wipe(pad, sizeof pad);
     wipe(inner, sizeof inner);
+    wipe(&ctx, sizeof ctx);
     return ok;
 }
 
@@ -74,7 +55,7 @@ std::string_view as_view(const Digest &d) {
 
 bool crypto_init() {
     static int rc = sodium_init();
-    return rc >= 0 && sha256_md() != nullptr;
+    return rc >= 0;
 }
 
 bool hmac_sha256(const uint8_t *key, size_t key_len, std::string_view msg, Digest &out) {
