@@ -7,19 +7,26 @@
 # rebuilt or installed.
 #
 # usage: build-module.sh <nginx-dev src> <work dir> <module dir> <output .so>
-#        [<s2sauth include dir> <s2sauth library dir>]
-# With the last two, the module links that libs2sauth with an rpath to it
-# (for tests from the build tree); without them it links -ls2sauth.
+#        [<s2sauth include dir> <s2sauth library dir> [sanitize]]
+# With the include and library dirs, the module links that libs2sauth with an
+# rpath to it (for tests from the build tree); without them it links
+# -ls2sauth.  "sanitize" instruments the module with ASan and UBSan, as the
+# library is in an S2S_SANITIZE build (nginx then needs the runtimes in
+# LD_PRELOAD: see integration/nginx/tests.cmake).
 
 set -euo pipefail
 
 src=$1 work=$2 module=$3 output=$4
-inc=${5:-} libdir=${6:-}
+inc=${5:-} libdir=${6:-} sanitize=${7:-}
 
 # The compiler options of Debian's binary (nginx -V), so the module is built
 # like the executable it is loaded into.
 cc_opt="-g -O2 -fstack-protector-strong -Wformat -Werror=format-security -fPIC -Wdate-time -D_FORTIFY_SOURCE=2"
 ld_opt="-Wl,-z,relro -Wl,-z,now -fPIC"
+if [ "$sanitize" = sanitize ]; then
+    cc_opt="$cc_opt -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+    ld_opt="$ld_opt -fsanitize=address,undefined"
+fi
 
 export S2SAUTH_INCS=${inc}
 export S2SAUTH_LIBS=-ls2sauth

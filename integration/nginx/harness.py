@@ -28,6 +28,8 @@ from pymacaroons import Macaroon
 
 NGINX = os.environ.get("S2S_NGINX", "/usr/sbin/nginx")
 MODULE = os.environ.get("S2S_NGINX_MODULE", "")
+# sanitizer runtimes to preload into nginx when the module is instrumented
+PRELOAD = os.environ.get("S2S_NGINX_PRELOAD", "")
 
 
 def free_port():
@@ -189,14 +191,25 @@ class Nginx:
     def cmd(self, *args):
         return [NGINX, "-p", self.d + "/", "-c", self.conf] + list(args)
 
+    def env(self):
+        env = dict(os.environ)
+        if PRELOAD:
+            env["LD_PRELOAD"] = PRELOAD
+            # abort (a worker "exited on signal", which the tests look for)
+            # on any error; no leak report: nginx frees its pools by exiting
+            env["ASAN_OPTIONS"] = (f"detect_leaks=0:abort_on_error=1:"
+                                   f"log_path={self.d}/asan")
+            env["UBSAN_OPTIONS"] = f"print_stacktrace=1:halt_on_error=1:log_path={self.d}/ubsan"
+        return env
+
     def test(self):
-        return run(self.cmd("-t"))
+        return run(self.cmd("-t"), env=self.env())
 
     def start(self, ports):
         r = self.test()
         if r.returncode != 0:
             raise RuntimeError("nginx -t failed:\n" + r.stderr)
-        self.proc = subprocess.Popen(self.cmd("-g", "daemon off;"),
+        self.proc = subprocess.Popen(self.cmd("-g", "daemon off;"), env=self.env(),
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.time() + 10
         for port in ports:
@@ -212,7 +225,7 @@ class Nginx:
                     time.sleep(0.05)
 
     def reload(self):
-        r = run(self.cmd("-s", "reload"))
+        r = run(self.cmd("-s", "reload"), env=self.env())
         assert r.returncode == 0, r.stderr
         return r
 
@@ -252,6 +265,16 @@ def make_prefix():
 def temp_paths(d):
     return "\n".join(f"    {name}_temp_path {d}/tmp/{name};"
                      for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+
+
+def sanitizer_reports(d):
+    """What ASan/UBSan wrote in an instrumented run, if anything."""
+    import glob
+    text = ""
+    for path in sorted(glob.glob(f"{d}/asan*") + glob.glob(f"{d}/ubsan*")):
+        with open(path, errors="replace") as f:
+            text += f"--- {path}\n{f.read()}"
+    return text
 
 
 def remove_prefix(d):

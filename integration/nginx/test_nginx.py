@@ -229,8 +229,10 @@ def tearDownModule():
     if WORLD:
         crashed = "exited on signal" in WORLD.nginx.error_log()
         WORLD.stop()
-        if crashed:
-            raise AssertionError("a worker died on a signal: see error.log")
+        reports = harness.sanitizer_reports(WORLD.d)
+        if crashed or reports:
+            raise AssertionError(f"a worker died on a signal (see {WORLD.d}/error.log)\n"
+                                 + reports)
         harness.remove_prefix(WORLD.d)
 
 
@@ -831,7 +833,7 @@ class Reload(unittest.TestCase):
             with open(d + "/keyring", "w") as f:
                 f.write("garbage line\n")
             self.assertNotEqual(n.test().returncode, 0)
-            harness.run(n.cmd("-s", "reload"))
+            harness.run(n.cmd("-s", "reload"), env=n.env())
             time.sleep(1)
             self.assertEqual(curl(url, [auth(new)]).status, 200)
             self.assertIn("s2sauth", n.error_log().split("signal 1 (SIGHUP)")[-1])
