@@ -136,6 +136,18 @@ http {
     }
 
     server {
+        listen 127.0.0.1:@H2@ ssl http2;
+        server_name h2.test;
+        ssl_certificate @PKI@/server.pem;
+        ssl_certificate_key @PKI@/server.key;
+        ssl_verify_client optional;
+        ssl_client_certificate @PKI@/ca.pem;
+        s2sauth on;
+        location / { proxy_pass http://echo; }
+        location /strict/ { s2sauth_client_cert required; proxy_pass http://echo; }
+    }
+
+    server {
         listen 127.0.0.1:@XCA@ ssl default_server;
         server_name xca.test;
         ssl_certificate @PKI@/server.pem;
@@ -174,18 +186,19 @@ class World:
             f.write(f"# revoked token ids\n{self.revoked_id}\n")
         os.chmod(self.d + "/revoked", 0o644)
         self.write_www()
-        self.http, self.https, self.noca, self.xca = (harness.free_port() for _ in range(4))
+        self.http, self.https, self.noca, self.xca, self.h2 = (harness.free_port()
+                                                              for _ in range(5))
         conf = (MAIN_CONF.replace("@MODULE@", harness.MODULE)
                 .replace("@DIR@", self.d).replace("@PKI@", self.d + "/pki")
                 .replace("@TEMP@", harness.temp_paths(self.d))
                 .replace("@ECHO@", str(self.echo.port)).replace("@HTTP@", str(self.http))
                 .replace("@HTTPS@", str(self.https)).replace("@NOCA@", str(self.noca))
-                .replace("@XCA@", str(self.xca)))
+                .replace("@XCA@", str(self.xca)).replace("@H2@", str(self.h2)))
         self.nginx = harness.Nginx(self.d)
         with open(self.nginx.conf, "w") as f:
             f.write(conf)
         os.chmod(self.d + "/pki", 0o755)
-        self.nginx.start([self.http, self.https, self.noca, self.xca])
+        self.nginx.start([self.http, self.https, self.noca, self.xca, self.h2])
 
     def write_www(self):
         files = {
@@ -672,6 +685,30 @@ class Mtls(Base):
                 # mtls.test admits tokens without certificates, but never
                 # reports a certificate it did not verify
                 self.assertNotIn("X-S2S-Spiffe-Id", str(r.body))
+
+
+class Http2(Base):
+    def statuses(self, token, paths, cert=None):
+        args = ["curl", "-s", "-k", "--http2", "--max-time", "10",
+                "-H", f"Authorization: Macaroon {token}"]
+        if cert:
+            args += ["--cert", cert[0], "--key", cert[1]]
+        for p in paths:
+            args += ["-o", "/dev/null", "-w", "%{http_code} %{http_version}\n",
+                     f"https://127.0.0.1:{WORLD.h2}{p}"]
+        out = harness.subprocess.run(args, capture_output=True, text=True, timeout=30).stdout
+        return out.split()
+
+    def test_streams_on_one_connection(self):
+        x5t = harness.Pki.x5t_s256(WORLD.pki.client_a)
+        bound, _ = self.mint(f"cert.sha256 = {x5t}", "http.path prefix /strict")
+        self.assertEqual(self.statuses(bound, ["/strict/a", "/strict/b", "/other", "/strict/c"],
+                                       WORLD.pki.client_a),
+                         ["200", "2", "200", "2", "403", "2", "200", "2"])
+        self.assertEqual(self.statuses(bound, ["/strict/a", "/x"], WORLD.pki.client_b),
+                         ["403", "2", "403", "2"])
+        self.assertEqual(self.statuses(bound, ["/strict/a", "/strict/b"]),
+                         ["401", "2", "401", "2"])
 
 
 class RevocationWithoutReload(Base):
