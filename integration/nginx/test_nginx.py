@@ -85,6 +85,10 @@ http {
         location /bearer/ { s2sauth_token_source bearer; proxy_pass http://echo; }
 
         location /billing/ { s2sauth_service billing; proxy_pass http://echo; }
+        location /psh/ {
+            proxy_set_header X-Via-Variable "$s2sauth_identity/$s2sauth_token_id/$s2sauth_reason";
+            proxy_pass http://echo;
+        }
     }
 
     server {
@@ -359,6 +363,13 @@ class TokenOutcomes(Base):
         self.assertIn(f"/logged 200 identity=svc-log token={tid} spiffe=- reason=ok"
                       .replace("spiffe=-", "spiffe="), WORLD.nginx.access_log())
 
+    def test_variables_in_proxy_set_header(self):
+        token, tid = self.mint("identity = svc-var")
+        r = curl(WORLD.url("/psh/x"), [auth(token), "X-Via-Variable: forged"])
+        self.assertEqual(r.status, 200, r)
+        got = [v for k, v in r.json()["headers"] if k.lower() == "x-via-variable"]
+        self.assertEqual(got, [f"svc-var/{tid}/ok"])
+
     def test_token_sources(self):
         token, _ = self.mint()
         self.assertEqual(curl(WORLD.url("/cookie/x"), cookie=f"a=b; s2s={token}").status, 200)
@@ -528,6 +539,11 @@ class Bypass(Base):
         self.assertDenied(curl(WORLD.url("/any/x"), [auth(forbidden)]), 403)
         good, _ = self.mint()
         self.assertEqual(curl(WORLD.url("/any/x"), [auth(good)]).status, 200)
+
+    def test_satisfy_any_pass_drops_the_challenge(self):
+        r = curl(WORLD.url("/anyallow/x"), [auth("garbage")])
+        self.assertEqual(r.status, 200, r)
+        self.assertIsNone(r.header("WWW-Authenticate"))
 
     def test_satisfy_all_with_deny(self):
         good, _ = self.mint()
