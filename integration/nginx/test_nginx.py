@@ -113,6 +113,10 @@ http {
         location / { proxy_pass http://echo; }
         location /strict/ { s2sauth_client_cert required; proxy_pass http://echo; }
         location /nocert/ { s2sauth_client_cert off; proxy_pass http://echo; }
+        location /spiffe-only/ {
+            s2sauth_allow_spiffe_id spiffe://test.example/svc-a;
+            proxy_pass http://echo;
+        }
     }
 
     server {
@@ -619,6 +623,19 @@ class Mtls(Base):
         r = curl(url, [auth(token)], cert=WORLD.pki.client_a, resolve=res)
         self.assertEqual(r.status, 200)
         self.assertNotIn("X-S2S-Spiffe-Id", [k for k, _ in identity_headers(r)])
+
+    def test_certificate_alone_under_an_allowlist(self):
+        url, res = self.sni("mtls.test", "/spiffe-only/x")
+        r = curl(url, cert=WORLD.pki.client_a, resolve=res)
+        self.assertEqual(r.status, 200, r)
+        self.assertIn(("X-S2S-Identity", "spiffe://test.example/svc-a"), identity_headers(r))
+        r = curl(url, cert=WORLD.pki.client_b, resolve=res)
+        self.assertDenied(r, 403)  # cert_policy: verified, but not on the list
+        self.assertIsNone(r.header("WWW-Authenticate"))
+        self.assertDenied(curl(url, resolve=res), 401)
+        # elsewhere in the server a certificate alone is not a credential
+        url, res = self.sni("mtls.test", "/x")
+        self.assertDenied(curl(url, cert=WORLD.pki.client_a, resolve=res), 401)
 
     def test_spiffe_variable(self):
         token, tid = self.mint()
