@@ -152,9 +152,9 @@ worker_pid() {
     pgrep -P "$(cat "$d/$1.pid")" | head -1
 }
 
-# CPU ticks (user + system) a process has used so far
-cpu_ticks() {
-    awk '{ print $14 + $15 }' "/proc/$1/stat"
+# nanoseconds a process has spent on a CPU so far (scheduler accounting)
+cpu_ns() {
+    awk '{ print $1 }' "/proc/$1/schedstat"
 }
 
 # rps URL NGINX: prints "<requests per second> <worker CPU microseconds per
@@ -162,18 +162,18 @@ cpu_ticks() {
 rps() {
     local out worker t0 t1
     worker=$(worker_pid "$2")
-    t0=$(cpu_ticks "$worker")
+    t0=$(cpu_ns "$worker")
     out=$(wrk -t1 -c32 -d"${secs}s" -H "$hdr" "$1")
-    t1=$(cpu_ticks "$worker")
+    t1=$(cpu_ns "$worker")
     if grep -q "Non-2xx" <<<"$out"; then
         echo "wrk saw errors against $1:" >&2
         echo "$out" >&2
         exit 1
     fi
-    awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" '
+    awk -v t="$((t1 - t0))" '
         /^Requests\/sec:/ { rps = $2 }
         / requests in / { n = $1 }
-        END { printf "%d %.1f\n", rps, t / hz * 1e6 / n }' <<<"$out"
+        END { printf "%d %.1f\n", rps, t / 1e3 / n }' <<<"$out"
 }
 
 worker_rss() {
