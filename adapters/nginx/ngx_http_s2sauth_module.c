@@ -50,6 +50,8 @@ typedef struct {
 
     ngx_str_t                  enable_file;
     ngx_uint_t                 enable_line;
+    ngx_str_t                  client_cert_file;
+    ngx_uint_t                 client_cert_line;
 } ngx_http_s2sauth_loc_conf_t;
 
 
@@ -92,6 +94,8 @@ static void ngx_http_s2sauth_exit_process(ngx_cycle_t *cycle);
 static char *ngx_http_s2sauth_enable(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_s2sauth_setting(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_s2sauth_client_cert(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_s2sauth_token_source(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -247,7 +251,7 @@ static ngx_command_t  ngx_http_s2sauth_commands[] = {
 
     { ngx_string("s2sauth_client_cert"),
       NGX_HTTP_S2SAUTH_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_enum_slot,
+      ngx_http_s2sauth_client_cert,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_s2sauth_loc_conf_t, client_cert),
       &ngx_http_s2sauth_client_cert_modes },
@@ -716,8 +720,14 @@ ngx_http_s2sauth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->enable_line = prev->enable_line;
     }
 
-    ngx_conf_merge_uint_value(conf->client_cert, prev->client_cert,
-                              NGX_HTTP_S2SAUTH_CERT_OPTIONAL);
+    if (conf->client_cert == NGX_CONF_UNSET_UINT) {
+        conf->client_cert = (prev->client_cert == NGX_CONF_UNSET_UINT)
+                            ? NGX_HTTP_S2SAUTH_CERT_OPTIONAL
+                            : prev->client_cert;
+        conf->client_cert_file = prev->client_cert_file;
+        conf->client_cert_line = prev->client_cert_line;
+    }
+
     ngx_conf_merge_str_value(conf->realm, prev->realm, "s2sauth");
     ngx_conf_merge_ptr_value(conf->headers, prev->headers, NULL);
 
@@ -1023,10 +1033,10 @@ ngx_http_s2sauth_check_client_cert(ngx_conf_t *cf,
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
 
     ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                  "\"s2sauth_client_cert required\" in location \"%V\" of a "
-                  "server without \"ssl_verify_client\" (s2sauth on in "
-                  "%V:%ui)", &clcf->name, &conf->enable_file,
-                  conf->enable_line);
+                  "\"s2sauth_client_cert required\" applies to location "
+                  "\"%V\" of a server without \"ssl_verify_client\" in %V:%ui",
+                  &clcf->name, &conf->client_cert_file,
+                  conf->client_cert_line);
 
     return NGX_CONF_ERROR;
 }
@@ -1105,6 +1115,24 @@ ngx_http_s2sauth_enable(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     alcf->enable_line = cf->conf_file->line;
 
     return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_s2sauth_client_cert(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_s2sauth_loc_conf_t *alcf = conf;
+
+    char  *rv;
+
+    rv = ngx_conf_set_enum_slot(cf, cmd, conf);
+
+    if (rv == NGX_CONF_OK) {
+        alcf->client_cert_file = cf->conf_file->file.name;
+        alcf->client_cert_line = cf->conf_file->line;
+    }
+
+    return rv;
 }
 
 
