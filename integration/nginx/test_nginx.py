@@ -85,6 +85,11 @@ http {
         location /bearer/ { s2sauth_token_source bearer; proxy_pass http://echo; }
 
         location /billing/ { s2sauth_service billing; proxy_pass http://echo; }
+        location /realip/ {
+            set_real_ip_from 127.0.0.1;
+            real_ip_header X-Real-IP;
+            proxy_pass http://echo;
+        }
         location /psh/ {
             proxy_set_header X-Via-Variable "$s2sauth_identity/$s2sauth_token_id/$s2sauth_reason";
             proxy_pass http://echo;
@@ -369,6 +374,16 @@ class TokenOutcomes(Base):
         self.assertDenied(curl(WORLD.url("/x"), [auth(token)]), 403)
         r = curl(WORLD.url("/x"), [auth(token)], interface="127.0.0.2")
         self.assertEqual(r.status, 200, r)
+
+    def test_client_address_after_realip(self):
+        token, _ = self.mint("client.ip in 10.1.2.0/24")
+        r = curl(WORLD.url("/realip/x"), [auth(token), "X-Real-IP: 10.1.2.3"])
+        self.assertEqual(r.status, 200, r)
+        self.assertDenied(curl(WORLD.url("/realip/x"), [auth(token), "X-Real-IP: 10.9.9.9"]),
+                          403)
+        self.assertDenied(curl(WORLD.url("/realip/x"), [auth(token)]), 403)
+        # where realip is not configured the header means nothing
+        self.assertDenied(curl(WORLD.url("/x"), [auth(token), "X-Real-IP: 10.1.2.3"]), 403)
 
     def test_variables_are_logged(self):
         token, tid = self.mint("identity = svc-log")
@@ -813,6 +828,13 @@ class ConfigTest(unittest.TestCase):
 
     def test_good_configuration_passes(self):
         r, _ = self.check(f"s2sauth_keyring {self.d}/keyring;\n"
+                          "server { listen 127.0.0.1:1; s2sauth on; location / { } }")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_s2sauth_config_file(self):
+        with open(self.d + "/good.conf", "w") as f:
+            f.write(f"keyring {self.d}/keyring\nservice orders\n")
+        r, _ = self.check(f"s2sauth_config {self.d}/good.conf;\n"
                           "server { listen 127.0.0.1:1; s2sauth on; location / { } }")
         self.assertEqual(r.returncode, 0, r.stderr)
 
