@@ -80,6 +80,7 @@ static ngx_int_t ngx_http_s2sauth_deny(ngx_http_request_t *r,
     s2s_reason reason);
 static ngx_int_t ngx_http_s2sauth_copy(ngx_http_request_t *r, ngx_str_t *dst,
     const char *src);
+static ngx_uint_t ngx_http_s2sauth_inet(ngx_connection_t *c);
 static ngx_int_t ngx_http_s2sauth_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 
@@ -476,25 +477,29 @@ ngx_http_s2sauth_verify(ngx_http_request_t *r,
 
     s2s_context_reset(sctx);
 
-    s2s_context_set(sctx, S2S_ATTR_HTTP_METHOD,
-                    (const char *) r->method_name.data, r->method_name.len);
-    s2s_context_set(sctx, S2S_ATTR_HTTP_PATH,
-                    (const char *) r->uri.data, r->uri.len);
-
-    if (r->headers_in.server.len) {
-        s2s_context_set(sctx, S2S_ATTR_HTTP_HOST,
-                        (const char *) r->headers_in.server.data,
-                        r->headers_in.server.len);
-    }
-
-    if (c->sockaddr->sa_family == AF_INET
-#if (NGX_HAVE_INET6)
-        || c->sockaddr->sa_family == AF_INET6
-#endif
-       )
+    /* a fact the core refuses is an error, never a fact left out */
+    if (s2s_context_set(sctx, S2S_ATTR_HTTP_METHOD,
+                        (const char *) r->method_name.data,
+                        r->method_name.len)
+        != S2S_OK
+        || s2s_context_set(sctx, S2S_ATTR_HTTP_PATH,
+                           (const char *) r->uri.data, r->uri.len)
+           != S2S_OK
+        || (r->headers_in.server.len
+            && s2s_context_set(sctx, S2S_ATTR_HTTP_HOST,
+                               (const char *) r->headers_in.server.data,
+                               r->headers_in.server.len)
+               != S2S_OK)
+        || (ngx_http_s2sauth_inet(c)
+            && s2s_context_set(sctx, S2S_ATTR_CLIENT_IP,
+                               (const char *) c->addr_text.data,
+                               c->addr_text.len)
+               != S2S_OK))
     {
-        s2s_context_set(sctx, S2S_ATTR_CLIENT_IP,
-                        (const char *) c->addr_text.data, c->addr_text.len);
+        ngx_log_error(NGX_LOG_ERR, c->log, 0,
+                      "s2sauth: the request's method, path, host or address "
+                      "was refused as context");
+        return ngx_http_s2sauth_deny(r, alcf, ctx, S2S_REASON_INTERNAL);
     }
 
     if (peer) {
@@ -619,6 +624,26 @@ ngx_http_s2sauth_copy(ngx_http_request_t *r, ngx_str_t *dst, const char *src)
     dst->len = len;
 
     return NGX_OK;
+}
+
+
+/* Whether the client address is an IP address (not a UNIX socket). */
+static ngx_uint_t
+ngx_http_s2sauth_inet(ngx_connection_t *c)
+{
+    switch (c->sockaddr->sa_family) {
+
+    case AF_INET:
+        return 1;
+
+#if (NGX_HAVE_INET6)
+    case AF_INET6:
+        return 1;
+#endif
+
+    default:
+        return 0;
+    }
 }
 
 
