@@ -85,6 +85,10 @@ http {
         location /bearer/ { s2sauth_token_source bearer; proxy_pass http://echo; }
 
         location /billing/ { s2sauth_service billing; proxy_pass http://echo; }
+        location /lmt/ {
+            limit_except GET { allow 127.0.0.2; deny all; }
+            proxy_pass http://echo;
+        }
         location /realip/ {
             set_real_ip_from 127.0.0.1;
             real_ip_header X-Real-IP;
@@ -578,6 +582,14 @@ class Bypass(Base):
         self.assertEqual(curl(WORLD.url("/all/x"), [auth(good)]).status, 200)
         self.assertEqual(curl(WORLD.url("/all/x"), [auth(good)], interface="127.0.0.2").status,
                          403)
+
+    def test_limit_except_keeps_authentication(self):
+        good, _ = self.mint()
+        self.assertDenied(curl(WORLD.url("/lmt/x"), method="POST", interface="127.0.0.2"), 401)
+        self.assertEqual(curl(WORLD.url("/lmt/x"), [auth(good)], method="POST",
+                              interface="127.0.0.2").status, 200)
+        self.assertDenied(curl(WORLD.url("/lmt/x"), [auth(good)], method="POST"), 403)
+        self.assertDenied(curl(WORLD.url("/lmt/x")), 401)
 
     def test_ssi_subrequest_is_checked(self):
         r = curl(WORLD.url("/public/ssi.html"))
