@@ -11,7 +11,7 @@
 # (a), (b) and (c) are served by the same nginx (the module loaded), in
 # interleaved rounds; each figure is the best round, the one least disturbed
 # by whatever else the machine runs, and the worker CPU time per request of
-# that round.  The RSS baseline is a second nginx without load_module.
+# that round; the ratios are also given as the median of the per-round ratios.  The RSS baseline is a second nginx without load_module.
 #
 # usage: integration/bench/nginx/run.sh [build-dir] [seconds-per-run] [rounds]
 # Not a test: no assertion on the figures.
@@ -20,8 +20,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-$here/../../../build}" && pwd)
-secs=${2:-2}
-rounds=${3:-3}
+secs=${2:-1}
+rounds=${3:-7}
 module=$build/adapters/nginx/ngx_http_s2sauth_module.so
 nginx=/usr/sbin/nginx
 
@@ -189,14 +189,26 @@ best() { # best <name> <rps> <us>: keeps the best round of each configuration
     fi
 }
 declare -A best_rps best_us
+ratios_ba="" ratios_bc=""
 for ((i = 0; i < rounds; i++)); do
-    read -r r u < <(rps "http://127.0.0.1:$pa1/" n1); best a "$r" "$u"
-    read -r r u < <(rps "http://127.0.0.1:$pb/" n1);  best b "$r" "$u"
-    read -r r u < <(rps "http://127.0.0.1:$pc/" n1);  best c "$r" "$u"
+    read -r ra u < <(rps "http://127.0.0.1:$pa1/" n1); best a "$ra" "$u"
+    read -r rb u < <(rps "http://127.0.0.1:$pb/" n1);  best b "$rb" "$u"
+    read -r rc u < <(rps "http://127.0.0.1:$pc/" n1);  best c "$rc" "$u"
+    # a round's three runs are seconds apart: their ratio suffers less from
+    # the machine's changing load than ratios of bests do
+    ratios_ba="$ratios_ba $(awk -v x="$rb" -v y="$ra" 'BEGIN { printf "%.3f", x / y }')"
+    ratios_bc="$ratios_bc $(awk -v x="$rb" -v y="$rc" 'BEGIN { printf "%.3f", x / y }')"
 done
 a=${best_rps[a]} ua=${best_us[a]}
 b=${best_rps[b]} ub=${best_us[b]}
 c=${best_rps[c]} uc=${best_us[c]}
+
+median() {
+    tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 } END {
+        printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+med_ba=$(median "$ratios_ba")
+med_bc=$(median "$ratios_bc")
 
 # RSS after a warm-up of the baseline with the same file
 wrk -t1 -c32 -d1s "http://127.0.0.1:$pa/" >/dev/null
@@ -204,9 +216,10 @@ rss0=$(worker_rss n0)
 rss1=$(worker_rss n1)
 
 awk -v a="$a" -v b="$b" -v c="$c" -v ua="$ua" -v ub="$ub" -v uc="$uc" \
-    -v r0="$rss0" -v r1="$rss1" 'BEGIN {
+    -v r0="$rss0" -v r1="$rss1" -v mba="$med_ba" -v mbc="$med_bc" -v n="$rounds" 'BEGIN {
     printf "nginx static, no auth (a):        %7d req/s  %6.1f us worker CPU/req\n", a, ua
     printf "nginx static, s2sauth module (b): %7d req/s  %6.1f us worker CPU/req   b/a = %.2f (target >= 0.90)   CPU a/b = %.2f\n", b, ub, b / a, ua / ub
     printf "nginx static, auth_request (c):   %7d req/s  %6.1f us worker CPU/req   b/c = %.2f (target >= 1.70)   CPU c/b = %.2f\n", c, uc, b / c, uc / ub
+    printf "median over %d rounds of the per-round ratios: b/a = %.2f   b/c = %.2f\n", n, mba, mbc
     printf "worker RSS: %d kB without load_module, %d kB with the module and a verifier: +%d kB\n", r0, r1, r1 - r0
 }'
