@@ -81,6 +81,25 @@ typedef struct {
 } ngx_http_s2sauth_ctx_t;
 
 
+/*
+ * The pool of the client's connection, where per-connection state (the peer
+ * facts, the kept grant) lives until the connection closes.  An HTTP/2
+ * request's r->connection is a per-stream stand-in: its client connection is
+ * the one the stream belongs to.
+ */
+static ngx_inline ngx_pool_t *
+ngx_http_s2sauth_connection_pool(ngx_http_request_t *r)
+{
+#if (NGX_HTTP_V2)
+    if (r->stream) {
+        return r->stream->connection->connection->pool;
+    }
+#endif
+
+    return r->connection->pool;
+}
+
+
 /* Credential lookup: NGX_OK with `credential` set (possibly empty when a
  * scheme is present without a token), NGX_DECLINED when nothing is presented,
  * NGX_ERROR when the request is ambiguous (the same header twice). */

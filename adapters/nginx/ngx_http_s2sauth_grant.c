@@ -108,12 +108,14 @@ static ngx_http_s2sauth_grant_cache_t *
 ngx_http_s2sauth_grant_cache(ngx_http_request_t *r, s2s_verifier *verifier)
 {
     ngx_uint_t                       n;
+    ngx_pool_t                      *cpool;
     ngx_pool_cleanup_t              *cln;
     ngx_http_s2sauth_grant_cache_t  *cache;
 
     n = 0;
+    cpool = ngx_http_s2sauth_connection_pool(r);
 
-    for (cln = r->connection->pool->cleanup; cln; cln = cln->next) {
+    for (cln = cpool->cleanup; cln; cln = cln->next) {
 
         if (cln->handler != ngx_http_s2sauth_grant_cleanup) {
             continue;
@@ -132,8 +134,7 @@ ngx_http_s2sauth_grant_cache(ngx_http_request_t *r, s2s_verifier *verifier)
         return NULL;
     }
 
-    cln = ngx_pool_cleanup_add(r->connection->pool,
-                               sizeof(ngx_http_s2sauth_grant_cache_t));
+    cln = ngx_pool_cleanup_add(cpool, sizeof(ngx_http_s2sauth_grant_cache_t));
     if (cln == NULL) {
         return NULL;
     }

@@ -77,7 +77,7 @@ static ngx_int_t ngx_http_s2sauth_verify(ngx_http_request_t *r,
     ngx_http_s2sauth_loc_conf_t *alcf, ngx_http_s2sauth_ctx_t *ctx);
 static ngx_int_t ngx_http_s2sauth_deny(ngx_http_request_t *r,
     ngx_http_s2sauth_loc_conf_t *alcf, ngx_http_s2sauth_ctx_t *ctx,
-    s2s_reason reason);
+    s2s_reason reason, s2s_decision *d);
 static ngx_int_t ngx_http_s2sauth_copy(ngx_http_request_t *r, ngx_str_t *dst,
     const char *src);
 static ngx_uint_t ngx_http_s2sauth_inet(ngx_connection_t *c);
@@ -427,7 +427,7 @@ ngx_http_s2sauth_verify(ngx_http_request_t *r,
     d = ngx_http_s2sauth_decision;
 
     if (sctx == NULL || d == NULL || alcf->verifier == NULL) {
-        return ngx_http_s2sauth_deny(r, alcf, ctx, S2S_REASON_INTERNAL);
+        return ngx_http_s2sauth_deny(r, alcf, ctx, S2S_REASON_INTERNAL, NULL);
     }
 
     ngx_str_null(&credential);
@@ -436,18 +436,20 @@ ngx_http_s2sauth_verify(ngx_http_request_t *r,
 
     if (rc == NGX_ERROR) {
         ctx->presented = 1;
-        return ngx_http_s2sauth_deny(r, alcf, ctx, S2S_REASON_MALFORMED);
+        return ngx_http_s2sauth_deny(r, alcf, ctx, S2S_REASON_MALFORMED, NULL);
     }
 
     if (rc == NGX_OK) {
         ctx->presented = 1;
 
         if (credential.len == 0) {
-            return ngx_http_s2sauth_deny(r, alcf, ctx, S2S_REASON_MALFORMED);
+            return ngx_http_s2sauth_deny(r, alcf, ctx, S2S_REASON_MALFORMED,
+                                         NULL);
         }
 
         if (credential.len > NGX_HTTP_S2SAUTH_MAX_CREDENTIAL) {
-            return ngx_http_s2sauth_deny(r, alcf, ctx, S2S_REASON_TOO_LARGE);
+            return ngx_http_s2sauth_deny(r, alcf, ctx, S2S_REASON_TOO_LARGE,
+                                         NULL);
         }
     }
 
@@ -459,18 +461,18 @@ ngx_http_s2sauth_verify(ngx_http_request_t *r,
 
         if (status == NGX_ERROR) {
             return ngx_http_s2sauth_deny(r, alcf, ctx,
-                                         S2S_REASON_CERT_UNTRUSTED);
+                                         S2S_REASON_CERT_UNTRUSTED, NULL);
         }
 
         if (alcf->client_cert == NGX_HTTP_S2SAUTH_CERT_REQUIRED) {
             if (peer == NULL) {
                 return ngx_http_s2sauth_deny(r, alcf, ctx,
-                                             S2S_REASON_CERT_REQUIRED);
+                                             S2S_REASON_CERT_REQUIRED, NULL);
             }
 
             if (!verified) {
                 return ngx_http_s2sauth_deny(r, alcf, ctx,
-                                             S2S_REASON_CERT_UNTRUSTED);
+                                             S2S_REASON_CERT_UNTRUSTED, NULL);
             }
         }
     }
@@ -499,7 +501,7 @@ ngx_http_s2sauth_verify(ngx_http_request_t *r,
         ngx_log_error(NGX_LOG_ERR, c->log, 0,
                       "s2sauth: the request's method, path, host or address "
                       "was refused as context");
-        return ngx_http_s2sauth_deny(r, alcf, ctx, S2S_REASON_INTERNAL);
+        return ngx_http_s2sauth_deny(r, alcf, ctx, S2S_REASON_INTERNAL, NULL);
     }
 
     if (peer) {
@@ -513,7 +515,7 @@ ngx_http_s2sauth_verify(ngx_http_request_t *r,
         ngx_log_error(NGX_LOG_ERR, c->log, 0,
                       "s2sauth: verification failed: %s (%s)",
                       err.message, err.detail);
-        return ngx_http_s2sauth_deny(r, alcf, ctx, S2S_REASON_INTERNAL);
+        return ngx_http_s2sauth_deny(r, alcf, ctx, S2S_REASON_INTERNAL, NULL);
     }
 
     reason = s2s_decision_reason(d);
@@ -530,7 +532,7 @@ ngx_http_s2sauth_verify(ngx_http_request_t *r,
     if (!s2s_decision_allowed(d) || s2s_decision_outcome(d) != S2S_ALLOW) {
         return ngx_http_s2sauth_deny(r, alcf, ctx,
                                      reason == S2S_REASON_OK
-                                     ? S2S_REASON_INTERNAL : reason);
+                                     ? S2S_REASON_INTERNAL : reason, d);
     }
 
     if (ngx_http_s2sauth_copy(r, &ctx->identity, s2s_decision_identity(d))
@@ -546,9 +548,13 @@ ngx_http_s2sauth_verify(ngx_http_request_t *r,
 }
 
 
+/*
+ * `d` is the core's decision when the core decided, NULL when the module did
+ * (no usable credential or certificate before the core was asked).
+ */
 static ngx_int_t
 ngx_http_s2sauth_deny(ngx_http_request_t *r, ngx_http_s2sauth_loc_conf_t *alcf,
-    ngx_http_s2sauth_ctx_t *ctx, s2s_reason reason)
+    ngx_http_s2sauth_ctx_t *ctx, s2s_reason reason, s2s_decision *d)
 {
     const char  *name, *caveat;
 
@@ -563,19 +569,11 @@ ngx_http_s2sauth_deny(ngx_http_request_t *r, ngx_http_s2sauth_loc_conf_t *alcf,
         ctx->outcome = S2S_DENY_UNAUTHENTICATED;
     }
 
-    caveat = (reason == S2S_REASON_INTERNAL || ngx_http_s2sauth_decision == NULL)
-             ? "" : s2s_decision_failed_caveat(ngx_http_s2sauth_decision);
-
-    if (reason == S2S_REASON_MALFORMED || reason == S2S_REASON_TOO_LARGE
-        || reason == S2S_REASON_CERT_REQUIRED
-        || reason == S2S_REASON_CERT_UNTRUSTED)
-    {
-        /* decided here, before the core: its decision is stale */
-        caveat = "";
-    }
+    caveat = d ? s2s_decision_failed_caveat(d) : "";
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "s2sauth: access denied, reason \"%s\", token id \"%V\"%s%s%s",
+                  "s2sauth: access denied, reason \"%s\", "
+                  "token id \"%V\"%s%s%s",
                   name, &ctx->token_id,
                   caveat[0] ? ", caveat \"" : "", caveat,
                   caveat[0] ? "\"" : "");

@@ -49,7 +49,7 @@ ngx_http_s2sauth_peer(ngx_http_request_t *r, s2s_verifier *verifier,
     X509                           *leaf;
     s2s_peer                       *peer;
     ngx_uint_t                      cached;
-    ngx_pool_t                     *pool;
+    ngx_pool_t                     *pool, *cpool;
     ngx_connection_t               *c;
     ngx_pool_cleanup_t             *cln;
     ngx_http_ssl_srv_conf_t        *sscf;
@@ -81,8 +81,9 @@ ngx_http_s2sauth_peer(ngx_http_request_t *r, s2s_verifier *verifier,
     }
 
     cached = 0;
+    cpool = ngx_http_s2sauth_connection_pool(r);
 
-    for (cln = c->pool->cleanup; cln; cln = cln->next) {
+    for (cln = cpool->cleanup; cln; cln = cln->next) {
 
         if (cln->handler != ngx_http_s2sauth_peer_cleanup) {
             continue;
@@ -98,7 +99,7 @@ ngx_http_s2sauth_peer(ngx_http_request_t *r, s2s_verifier *verifier,
         }
     }
 
-    pool = (cached < NGX_HTTP_S2SAUTH_MAX_CACHED_PEERS) ? c->pool : r->pool;
+    pool = (cached < NGX_HTTP_S2SAUTH_MAX_CACHED_PEERS) ? cpool : r->pool;
 
     cln = ngx_pool_cleanup_add(pool, sizeof(ngx_http_s2sauth_peer_cache_t));
     if (cln == NULL) {
