@@ -957,6 +957,16 @@ ngx_http_s2sauth_build(ngx_conf_t *cf, ngx_http_s2sauth_loc_conf_t *conf)
     s2s_config_free(cfg);
 
     if (st != S2S_OK) {
+        /* report the line of the setting whose file the core names */
+        for (i = 0; i < conf->settings->nelts; i++) {
+            if (ngx_strstr(err.detail, s[i].value.data)
+                || ngx_strstr(err.message, s[i].value.data))
+            {
+                at = &s[i];
+                break;
+            }
+        }
+
         goto failed;
     }
 

@@ -865,6 +865,12 @@ class ConfigTest(unittest.TestCase):
     def test_bad_config_file(self):
         self.assertFails(f"s2sauth_config {self.d}/bad.conf;", 7, "no_such_directive")
 
+    def test_missing_revocation_list(self):
+        self.assertFails(f"s2sauth_keyring {self.d}/keyring;\n"
+                         f"s2sauth_revocation_list {self.d}/no-such-list;\n"
+                         "s2sauth_service orders;\n"
+                         "server { listen 127.0.0.1:1; s2sauth on; }", 8, "no-such-list")
+
     def test_on_without_keys(self):
         self.assertFails("server {\n listen 127.0.0.1:1;\n s2sauth on;\n}", 9, "s2sauth")
 
