@@ -56,13 +56,14 @@ http {
     server {
         listen 127.0.0.1:$front;
         s2sauth on;
-        location / { proxy_pass http://127.0.0.1:$upstream; }
+        # the upstream gets the verified identity, not the token
+        location / { proxy_set_header Authorization ""; proxy_pass http://127.0.0.1:$upstream; }
     }
 
     # the upstream: says who nginx told it the caller is
     server {
         listen 127.0.0.1:$upstream;
-        location / { return 200 "upstream: \$request_method \$uri for '\$http_x_s2s_identity'"; }
+        location / { return 200 "upstream: \$request_method \$uri for '\$http_x_s2s_identity' (token forwarded: '\$http_authorization')"; }
     }
 }
 EOF
