@@ -1,0 +1,387 @@
+#!/usr/bin/python3
+"""test_postgres.py: the s2sauth PostgreSQL integration suite.
+
+Creates a PostgreSQL 15 cluster with SSL on loopback (pgcluster.py) and checks
+both ways of admitting connections by token:
+  --path hook   shared_preload_libraries = s2sauth, "trust"/"cert" on hostssl
+  --path pam    the "pam" method with pam_s2sauth.so (one pamservice per database)
+with psql, psycopg2 (both libpq) and a raw protocol client that sees the
+SQLSTATE and whether a password was asked for.  Every case checks its exact
+outcome; the server log is checked for the reasons and for the absence of
+every token.  Must run as root (setpriv to postgres, /etc/pam.d files).
+
+Usage: test_postgres.py --build BUILD_DIR --path hook|pam
+"""
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+import psycopg2
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pgcluster  # noqa: E402
+from pgcluster import raw_connect, rfc3339  # noqa: E402
+
+SKIP = 77
+FAILURES = []
+TOKENS = []  # every token used, to check that none reaches the server log
+
+
+def check(name, ok, info=""):
+    print("%s %s%s" % ("PASS" if ok else "FAIL", name, "" if ok else ": " + str(info)))
+    sys.stdout.flush()
+    if not ok:
+        FAILURES.append(name)
+
+
+def psql(port, user, db, token, host="127.0.0.1", sslmode="require", extra="", timeout=10):
+    """timeout 10 psql ...; returns (rc, output).  rc 124 means it hung."""
+    env = dict(os.environ, PGPASSWORD=token or "", PGCONNECT_TIMEOUT="5")
+    conninfo = "host=%s port=%d user='%s' dbname=%s sslmode=%s %s" % (
+        host, port, user.replace("'", "\\'"), db, sslmode, extra)
+    r = subprocess.run(["timeout", str(timeout), "psql", "-X", "-w", "-A", "-t", "-c",
+                        "select current_user || '|' || current_database()", conninfo],
+                       env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return r.returncode, r.stdout.strip()
+
+
+def psycopg(port, user, db, token, host="127.0.0.1", **kw):
+    try:
+        conn = psycopg2.connect(host=host, port=port, user=user, dbname=db, password=token,
+                                sslmode=kw.pop("sslmode", "require"), connect_timeout=5, **kw)
+    except psycopg2.OperationalError as e:
+        return False, str(e)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select current_user, current_database()")
+            return True, cur.fetchone()
+    finally:
+        conn.close()
+
+
+class Suite:
+    def __init__(self, build, path):
+        self.build = build
+        self.path = path
+        self.hook = os.path.join(build, "adapters", "postgres", "s2sauth.so")
+        self.pam_module = os.path.join(build, "adapters", "postgres", "pam_s2sauth.so")
+        self.cluster = pgcluster.Cluster()
+        self.keys = self.cluster.keys
+        self.port = self.cluster.port
+        self.pam_files = []
+        self.long_role = ("reader with a very long role name that has spaces in it "
+                          "and goes on past sixty-four")
+        self.long_role_pg = self.long_role[:63]
+
+    # -- helpers ----------------------------------------------------------
+    def mint(self, caveats, token_id=None):
+        token, tid = self.keys.mint(caveats, token_id)
+        TOKENS.append(token)
+        return token, tid
+
+    def good(self, extra=()):
+        return self.mint(["pg.db in orders", "pg.role in reader",
+                          "time < " + rfc3339(3600)] + list(extra))
+
+    def denied_code(self, reason):
+        """SQLSTATE the path reports for a deny: the hook maps the decision's
+        outcome; PostgreSQL's pam method always answers 28P01."""
+        if self.path == "pam":
+            return "28P01"
+        return "28000" if reason == "forbidden" else "28P01"
+
+    def expect_ok(self, name, user="reader", db="orders", token=None, host="127.0.0.1",
+                  cert=None):
+        r = raw_connect(host, self.port, user, db, token, cert=cert)
+        check(name + " (raw)", r["outcome"] == "ok" and r["asked_password"], r)
+
+    def expect_denied(self, name, reason, user="reader", db="orders", token=None,
+                      host="127.0.0.1", cert=None, use_ssl=True, extra=None):
+        r = raw_connect(host, self.port, user, db, token, cert=cert, use_ssl=use_ssl, extra=extra)
+        want = self.denied_code(reason)
+        ok = r["outcome"] == "error" and r["sqlstate"] == want
+        if self.path == "hook":
+            ok = ok and r["message"] == 's2sauth authentication failed for user "%s"' % user[:63]
+        check(name + " (raw, %s)" % want, ok, r)
+
+    # -- setup --------------------------------------------------------------
+    def pam_service(self, db, args=""):
+        name = "s2sauth-test-%d-%s" % (os.getpid(), db)
+        path = os.path.join("/etc/pam.d", name)
+        with open(path, "w") as f:
+            f.write("auth required %s config=%s db=%s %s\n"
+                    % (self.pam_module, self.keys.config, db, args))
+            f.write("account required pam_permit.so\n")
+        self.pam_files.append(path)
+        return name
+
+    def setup(self):
+        c = self.cluster
+        if self.path == "hook":
+            settings = {
+                "shared_preload_libraries": "'auth_delay,%s'" % self.hook[:-3],
+                "auth_delay.milliseconds": "0",
+                "s2sauth.config": "'%s'" % self.keys.config,
+            }
+            hba = [
+                "hostssl replication all 127.0.0.1/32 trust",
+                "hostssl all all 127.0.0.1/32 trust",
+                "hostssl all all 127.0.0.2/32 trust",
+                "hostnossl all all 127.0.0.1/32 trust",
+            ]
+        else:
+            orders = self.pam_service("orders")
+            inventory = self.pam_service("inventory")
+            self.broken_service = self.pam_service("broken", "keyring=/nonexistent/keyring")
+            hba = [
+                "hostssl orders all 127.0.0.0/8 pam pamservice=%s" % orders,
+                "hostssl inventory all 127.0.0.1/32 pam pamservice=%s" % inventory,
+                "hostssl broken all 127.0.0.1/32 pam pamservice=%s" % self.broken_service,
+            ]
+            settings = {}
+        c.conf(settings, hba)
+        c.start()
+        for role in ("reader", "writer"):
+            c.sql("create role %s login" % role)
+        c.sql('create role "%s" login' % self.long_role_pg)
+        c.sql("create role repl login replication")
+        for db in ("orders", "inventory", "broken"):
+            c.sql("create database %s" % db)
+
+    def teardown(self):
+        for f in self.pam_files:
+            try:
+                os.unlink(f)
+            except OSError:
+                pass
+        if FAILURES:
+            print("---- server log (tail) ----")
+            print(self.cluster.log_text()[-6000:])
+        self.cluster.destroy()
+
+    # -- cases ----------------------------------------------------------------
+    def test_basic(self):
+        token, tid = self.good()
+        rc, out = psql(self.port, "reader", "orders", token)
+        check("psql: token for orders/reader connects", rc == 0 and out == "reader|orders",
+              (rc, out))
+        ok, row = psycopg(self.port, "reader", "orders", token)
+        check("psycopg2: token for orders/reader connects", ok and row == ("reader", "orders"),
+              row)
+        self.expect_ok("raw: token for orders/reader connects", token=token)
+
+        rc, out = psql(self.port, "reader", "inventory", token)
+        check("psql: same token refused for database inventory",
+              rc == 2 and "authentication failed" in out, (rc, out))
+        self.expect_denied("token refused for another database", "forbidden", db="inventory",
+                           token=token)
+        self.expect_denied("token refused for another role", "forbidden", user="writer",
+                           token=token)
+        ok, err = psycopg(self.port, "writer", "orders", token)
+        check("psycopg2: token refused for another role",
+              not ok and "authentication failed" in err, err)
+        rc, out = psql(self.port, "reader", "orders", None)
+        check("psql without a token is refused, not hung", rc == 2, (rc, out))
+
+    def test_bad_tokens(self):
+        expired, _ = self.mint(["pg.db in orders", "pg.role in reader", "time < " + rfc3339(-60)])
+        self.expect_denied("expired token", "unauthenticated", token=expired)
+
+        token, _ = self.good()
+        tampered = token[:-6] + ("A" if token[-6] != "A" else "B") + token[-5:]
+        TOKENS.append(tampered)
+        self.expect_denied("tampered token", "unauthenticated", token=tampered)
+        self.expect_denied("garbage token", "unauthenticated", token="not-a-macaroon")
+
+        widened, _ = self.mint(["pg.db in orders", "pg.role in reader"])
+        self.expect_ok("token before revocation", token=widened)
+        revoked, tid = self.mint(["pg.db in orders", "pg.role in reader"])
+        self.expect_ok("token before revocation (2)", token=revoked)
+        self.keys.revoke(tid)
+        time.sleep(1.2)  # the core re-reads the revocation list at most once a second
+        self.expect_denied("revoked token", "unauthenticated", token=revoked)
+        self.expect_ok("another token still works after a revocation", token=widened)
+
+    def test_client_address(self):
+        token, _ = self.good(["client.ip in 127.0.0.1/32"])
+        self.expect_ok("client.ip 127.0.0.1/32 from 127.0.0.1", token=token)
+        self.expect_denied("client.ip 127.0.0.1/32 from 127.0.0.2", "forbidden", token=token,
+                           host="127.0.0.2")
+        rc, out = psql(self.port, "reader", "orders", token, host="127.0.0.2")
+        check("psql: client.ip refused from 127.0.0.2", rc == 2, (rc, out))
+
+    def test_certificate_binding(self):
+        pki = self.cluster.pki
+        c1 = pki.issue("client1", "/CN=reader", None, "clientAuth")
+        c2 = pki.issue("client2", "/CN=reader", None, "clientAuth")
+        token, _ = self.good(["cert.sha256 = " + pki.x5t_s256("client1")])
+        if self.path == "hook":
+            self.expect_ok("bound token with its certificate", token=token, cert=c1)
+            self.expect_denied("bound token with another certificate", "forbidden", token=token,
+                               cert=c2)
+            self.expect_denied("bound token without a certificate", "forbidden", token=token)
+            rc, out = psql(self.port, "reader", "orders", token,
+                           extra="sslcert=%s sslkey=%s" % c1)
+            check("psql: bound token with its certificate", rc == 0 and out == "reader|orders",
+                  (rc, out))
+        else:
+            # PAM sees no certificate: a bound token is always refused there.
+            self.expect_denied("pam: bound token refused (no certificate facts)", "forbidden",
+                               token=token, cert=c1)
+
+    def test_sizes(self):
+        filler = ",".join("db%03d" % i for i in range(60))
+        caveats = ["pg.db in orders,%s" % filler for _ in range(9)]
+        big, _ = self.good(caveats)
+        check("4 KiB token is at least 4 KiB", len(big) >= 4096, len(big))
+        self.expect_ok("4 KiB token accepted", token=big)
+        rc, out = psql(self.port, "reader", "orders", big)
+        check("psql: 4 KiB token accepted", rc == 0 and out == "reader|orders", (rc, out))
+
+        huge = "A" * (66 * 1024)
+        r = raw_connect("127.0.0.1", self.port, "reader", "orders", huge)
+        check("66 KiB token refused cleanly",
+              r["outcome"] == "closed" or (r["outcome"] == "error" and
+                                           r["sqlstate"] in ("28000", "28P01", "08P01")), r)
+        rc, out = psql(self.port, "reader", "orders", huge)
+        check("psql: 66 KiB token refused without hanging", rc not in (0, 124), (rc, out))
+        token, _ = self.good()
+        self.expect_ok("server still serves after a 66 KiB token", token=token)
+
+    def test_long_role(self):
+        token, _ = self.mint(["pg.db in orders", "pg.role in " + self.long_role_pg])
+        r = raw_connect("127.0.0.1", self.port, self.long_role, "orders", token)
+        check("65+ character role with spaces (truncated to 63 by the server) connects",
+              r["outcome"] == "ok", r)
+        ok, row = psycopg(self.port, self.long_role, "orders", token)
+        check("psycopg2: long role connects", ok and row[0] == self.long_role_pg, row)
+        full, _ = self.mint(["pg.db in orders", "pg.role in " + self.long_role])
+        self.expect_denied("token naming the untruncated role is refused", "forbidden",
+                           user=self.long_role, token=full)
+
+    def test_non_ssl(self):
+        token, _ = self.good()
+        r = raw_connect("127.0.0.1", self.port, "reader", "orders", token, use_ssl=False)
+        if self.path == "hook":
+            check("non-SSL refused before the token is asked for",
+                  r["outcome"] == "error" and r["sqlstate"] == "28000" and
+                  not r["asked_password"], r)
+        else:
+            check("non-SSL refused (no hostnossl line) before the token is asked for",
+                  r["outcome"] == "error" and r["sqlstate"] == "28000" and
+                  not r["asked_password"], r)
+        rc, out = psql(self.port, "reader", "orders", token, sslmode="disable")
+        check("psql sslmode=disable refused", rc == 2, (rc, out))
+
+    def test_ssl_then_plaintext(self):
+        sock = pgcluster.socket.create_connection(("127.0.0.1", self.port), timeout=10)
+        try:
+            sock.sendall(pgcluster.SSL_REQUEST + pgcluster._startup("reader", "orders"))
+            got = b""
+            try:
+                while len(got) < 4096:
+                    chunk = sock.recv(4096)
+                    if not chunk:
+                        break
+                    got += chunk
+            except OSError:
+                pass
+        finally:
+            sock.close()
+        check("SSLRequest followed by plaintext in one write is refused",
+              b"R\x00\x00\x00" not in got and (got == b"" or b"unencrypted data" in got or
+                                                got.startswith(b"E")), got[:200])
+
+    def test_replication(self):
+        token, _ = self.mint(["pg.db in replication", "pg.role in repl"])
+        extra = {"replication": "true"}
+        if self.path == "pam":
+            return
+        self.expect_denied("replication refused while s2sauth.allow_replication is off",
+                           "forbidden", user="repl", db="postgres", token=token, extra=extra)
+        self.cluster.sql("alter system set s2sauth.allow_replication = on")
+        self.cluster.reload()
+        r = raw_connect("127.0.0.1", self.port, "repl", "postgres", token, extra=extra)
+        check("replication connection with a pg.db in replication token", r["outcome"] == "ok", r)
+        rc, out = psql(self.port, "repl", "postgres", token, extra="replication=true")
+        # psql in replication mode cannot run a normal select; a refusal would be rc 2
+        check("psql replication=true authenticates", "authentication failed" not in out, (rc, out))
+        orders, _ = self.good()
+        self.expect_denied("orders token refused for a replication connection", "forbidden",
+                           user="reader", db="postgres", token=orders, extra=extra)
+        self.cluster.sql("alter system reset s2sauth.allow_replication")
+        self.cluster.reload()
+
+    def test_broken_configuration(self):
+        token, _ = self.good()
+        if self.path == "pam":
+            t0 = time.time()
+            rc, out = psql(self.port, "reader", "broken", token)
+            check("pam: broken module configuration refuses quickly",
+                  rc == 2 and time.time() - t0 < 5, (rc, out))
+            return
+        # A reload that breaks the settings: every connection refused, quickly.
+        self.cluster.sql("alter system set s2sauth.config = '/nonexistent/s2sauth.conf'")
+        self.cluster.reload()
+        t0 = time.time()
+        rc, out = psql(self.port, "reader", "orders", token)
+        check("after a bad reload every login is refused quickly",
+              rc == 2 and time.time() - t0 < 5 and "authentication failed" in out, (rc, out))
+        self.cluster.sql("alter system reset s2sauth.config")
+        self.cluster.reload()
+        self.expect_ok("fixed settings admit again after reload", token=token)
+
+        # A bad configuration at start-up: the server refuses to start, naming the setting.
+        self.cluster.stop()
+        self.cluster.sql_disabled = True
+        auto = os.path.join(self.cluster.data, "postgresql.auto.conf")
+        saved = open(auto).read()
+        with open(auto, "a") as f:
+            f.write("s2sauth.config = '/nonexistent/s2sauth.conf'\n")
+        t0 = time.time()
+        started, _ = self.cluster.start(check=False)
+        log = self.cluster.log_text()
+        check("server refuses to start with a bad s2sauth.config", not started, log[-500:])
+        check("start-up failure names the setting", "s2sauth.config" in log, log[-500:])
+        check("start-up failure is quick", time.time() - t0 < 15)
+        with open(auto, "w") as f:
+            f.write(saved)
+        self.cluster.start()
+
+    def test_log(self):
+        log = self.cluster.log_text()
+        if self.path == "hook":
+            check("server log gives the reason of a refusal", "Reason: " in log, "")
+            check("server log gives the token id", 'token id "t' in log, "")
+        leaked = [t for t in TOKENS if len(t) > 20 and t[:40] in log]
+        check("no token appears in the server log", not leaked, len(leaked))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--path", choices=("hook", "pam"), required=True)
+    args = ap.parse_args()
+    if os.geteuid() != 0:
+        print("SKIP: must run as root (setpriv to postgres, /etc/pam.d)")
+        return SKIP
+    suite = Suite(os.path.abspath(args.build), args.path)
+    try:
+        suite.setup()
+        for name in ("basic", "bad_tokens", "client_address", "certificate_binding", "sizes",
+                     "long_role", "non_ssl", "ssl_then_plaintext", "replication",
+                     "broken_configuration", "log"):
+            try:
+                getattr(suite, "test_" + name)()
+            except Exception as e:  # a crashed case is a failed case
+                check(name + " raised", False, repr(e))
+    finally:
+        suite.teardown()
+    print("%d failure(s)" % len(FAILURES))
+    return 1 if FAILURES else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
