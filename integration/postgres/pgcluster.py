@@ -256,11 +256,15 @@ def _error_fields(body):
     return fields
 
 
-def raw_connect(host, port, user, db, token, use_ssl=True, cert=None, extra=None, timeout=10):
+def raw_connect(host, port, user, db, token, use_ssl=True, cert=None, extra=None, timeout=10,
+                source=None):
     """Returns a dict: outcome ('ok' | 'error' | 'closed'), sqlstate, message,
-    asked_password (the server sent AuthenticationCleartextPassword)."""
+    asked_password (the server sent AuthenticationCleartextPassword).
+    `source` binds the client address (Linux answers 127.0.0.2 from 127.0.0.1
+    unless the client binds)."""
     result = {"outcome": None, "sqlstate": None, "message": None, "asked_password": False}
-    sock = socket.create_connection((host, port), timeout=timeout)
+    sock = socket.create_connection((host, port), timeout=timeout,
+                                    source_address=(source, 0) if source else None)
     try:
         if use_ssl:
             sock.sendall(SSL_REQUEST)
