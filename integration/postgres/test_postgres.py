@@ -187,6 +187,19 @@ class Suite:
         rc, out = psql(self.port, "reader", "orders", None)
         check("psql without a token is refused, not hung", rc == 2, (rc, out))
 
+        cli = os.path.join(self.build, "adapters", "cli", "s2sauth")
+        if os.path.exists(cli):
+            r = subprocess.run([cli, "mint", "--keyring", self.keys.keyring,
+                                "--caveat", "pg.db in orders", "--caveat", "pg.role in reader",
+                                "--ttl", "5m"], stdout=subprocess.PIPE, text=True)
+            minted = r.stdout.strip()
+            TOKENS.append(minted)
+            rc, out = psql(self.port, "reader", "orders", minted)
+            check("psql: token minted by the s2sauth CLI (V2) connects",
+                  r.returncode == 0 and rc == 0 and out == "reader|orders", (rc, out))
+            self.expect_denied("CLI token refused for another database", "forbidden",
+                               db="inventory", token=minted)
+
     def test_bad_tokens(self):
         expired, _ = self.mint(["pg.db in orders", "pg.role in reader", "time < " + rfc3339(-60)])
         self.expect_denied("expired token", "unauthenticated", token=expired)
