@@ -248,7 +248,11 @@ S2S_API s2s_status s2s_macaroon_serialize(const s2s_macaroon *m, s2s_format form
         switch (format) {
         case S2S_FORMAT_V1: {
             std::string bytes;
-            encode_v1(m->m, bytes);
+            if (!encode_v1(m->m, bytes)) {
+                return export_error(S2S_ERR_LIMIT, "cannot encode as V1",
+                                    "a field is longer than a V1 packet can hold",
+                                    "use --format v2", err);
+            }
             base64url_encode(bytes, text);
             break;
         }
@@ -259,7 +263,10 @@ S2S_API s2s_status s2s_macaroon_serialize(const s2s_macaroon *m, s2s_format form
             break;
         }
         case S2S_FORMAT_V2_JSON:
-            encode_v2_json(m->m, text);
+            if (!encode_v2_json(m->m, text)) {
+                return export_error(S2S_ERR_MALFORMED, "cannot encode as V2 JSON",
+                                    "the location is not UTF-8", "use --format v2", err);
+            }
             break;
         default:
             return export_error(S2S_ERR_INVALID_ARGUMENT, "unknown format", "", "", err);

@@ -35,10 +35,6 @@ int64_t monotonic_ms() {
     return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
-std::string_view bytes_of(const Digest &d) {
-    return {reinterpret_cast<const char *>(d.data()), d.size()};
-}
-
 // ---- building -------------------------------------------------------------------
 
 Error load_keys(const ConfigData &cfg, std::shared_ptr<const KeySet> &out, FileStamp *stamp) {

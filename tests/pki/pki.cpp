@@ -106,11 +106,12 @@ CertPtr make_cert(const CertSpec &spec, EVP_PKEY *key, X509 *issuer, EVP_PKEY *i
     if (!spec.ext_key_usage.empty()) add_ext(cert.get(), issuer, NID_ext_key_usage, spec.ext_key_usage);
     add_ext(cert.get(), issuer, NID_subject_key_identifier, "hash");
     if (issuer != nullptr) add_ext(cert.get(), issuer, NID_authority_key_identifier, "keyid:always");
-    if (!spec.uris.empty() || !spec.dns.empty()) {
+    if (!spec.uris.empty() || !spec.dns.empty() || !spec.emails.empty()) {
         GENERAL_NAMES *names = GENERAL_NAMES_new();
         for (const std::string &u : spec.uris) add_name(names, GEN_URI, u);
         for (const std::string &d : spec.dns) add_name(names, GEN_DNS, d);
-        if (X509_add1_i2d(cert.get(), NID_subject_alt_name, names, 0, X509V3_ADD_DEFAULT) != 1) {
+        for (const std::string &e : spec.emails) add_name(names, GEN_EMAIL, e);
+        if (X509_add1_ext_i2d(cert.get(), NID_subject_alt_name, names, 0, X509V3_ADD_DEFAULT) != 1) {
             die("cannot add subjectAltName");
         }
         GENERAL_NAMES_free(names);

@@ -38,6 +38,7 @@ struct CertSpec {
     std::string ext_key_usage;        // e.g. "clientAuth", "" for none
     std::vector<std::string> uris;    // raw bytes, may contain NUL
     std::vector<std::string> dns;     // raw bytes, may contain NUL
+    std::vector<std::string> emails;  // rfc822Name SANs
     long serial = 0;                  // 0: random
 };
 
