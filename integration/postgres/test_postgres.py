@@ -128,6 +128,7 @@ class Suite:
                 "s2sauth.config": "'%s'" % self.keys.config,
             }
             hba = [
+                "hostssl certdb all 127.0.0.1/32 cert",
                 "hostssl replication all 127.0.0.1/32 trust",
                 "hostssl all all 127.0.0.1/32 trust",
                 "hostssl all all 127.0.0.2/32 trust",
@@ -149,7 +150,7 @@ class Suite:
             c.sql("create role %s login" % role)
         c.sql('create role "%s" login' % self.long_role_pg)
         c.sql("create role repl login replication")
-        for db in ("orders", "inventory", "broken"):
+        for db in ("orders", "inventory", "broken", "certdb"):
             c.sql("create database %s" % db)
 
     def teardown(self):
@@ -249,6 +250,28 @@ class Suite:
                            extra="sslcert=%s sslkey=%s" % c1)
             check("psql: bound token with its certificate", rc == 0 and out == "reader|orders",
                   (rc, out))
+            spiffe_cert = pki.issue("client3", "/CN=reader", None, "clientAuth",
+                                    spiffe="spiffe://example.org/app/reader")
+            spiffe, _ = self.good(["spiffe.id = spiffe://example.org/app/reader"])
+            self.expect_ok("spiffe.id token with that SPIFFE certificate", token=spiffe,
+                           cert=spiffe_cert)
+            self.expect_denied("spiffe.id token with a certificate without that ID", "forbidden",
+                               token=spiffe, cert=c1)
+            # A "cert" line: the server checks the certificate (CN = role), then
+            # the hook asks for the token as well.
+            certdb, _ = self.mint(["pg.db in certdb", "pg.role in reader",
+                                   "cert.sha256 = " + pki.x5t_s256("client1")])
+            r = raw_connect("127.0.0.1", self.port, "reader", "certdb", certdb, cert=c1)
+            check("cert line: certificate and bound token connect",
+                  r["outcome"] == "ok" and r["asked_password"], r)
+            self.expect_denied("cert line: certificate with a garbage token", "unauthenticated",
+                               db="certdb", token="garbage", cert=c1)
+            self.expect_denied("cert line: certificate with another certificate's token",
+                               "forbidden", db="certdb", token=certdb, cert=c2)
+            r = raw_connect("127.0.0.1", self.port, "reader", "certdb", certdb)
+            check("cert line: no certificate is refused by the server before any token",
+                  r["outcome"] == "error" and r["sqlstate"] == "28000" and
+                  not r["asked_password"], r)
         else:
             # PAM sees no certificate: a bound token is always refused there.
             self.expect_denied("pam: bound token refused (no certificate facts)", "forbidden",
