@@ -121,6 +121,9 @@ class Suite:
 
     def setup(self):
         c = self.cluster
+        self.fifo = os.path.join(c.dir, "keyring.fifo")
+        os.mkfifo(self.fifo, 0o600)
+        os.chown(self.fifo, pgcluster.pwd.getpwnam(pgcluster.PG_USER).pw_uid, -1)
         if self.path == "hook":
             settings = {
                 "shared_preload_libraries": "'auth_delay,%s'" % self.hook[:-3],
@@ -138,10 +141,12 @@ class Suite:
             orders = self.pam_service("orders")
             inventory = self.pam_service("inventory")
             self.broken_service = self.pam_service("broken", "keyring=/nonexistent/keyring")
+            fifo_service = self.pam_service("fifo", "keyring=" + self.fifo)
             hba = [
                 "hostssl orders all 127.0.0.0/8 pam pamservice=%s" % orders,
                 "hostssl inventory all 127.0.0.1/32 pam pamservice=%s" % inventory,
                 "hostssl broken all 127.0.0.1/32 pam pamservice=%s" % self.broken_service,
+                "hostssl fifo all 127.0.0.1/32 pam pamservice=%s" % fifo_service,
             ]
             settings = {}
         c.conf(settings, hba)
@@ -150,7 +155,7 @@ class Suite:
             c.sql("create role %s login" % role)
         c.sql('create role "%s" login' % self.long_role_pg)
         c.sql("create role repl login replication")
-        for db in ("orders", "inventory", "broken", "certdb"):
+        for db in ("orders", "inventory", "broken", "certdb", "fifo"):
             c.sql("create database %s" % db)
 
     def teardown(self):
@@ -381,6 +386,10 @@ class Suite:
             rc, out = psql(self.port, "reader", "broken", token)
             check("pam: broken module configuration refuses quickly",
                   rc == 2 and time.time() - t0 < 5, (rc, out))
+            t0 = time.time()
+            rc, out = psql(self.port, "reader", "fifo", token)
+            check("pam: a FIFO as the key ring refuses quickly",
+                  rc == 2 and time.time() - t0 < 5, (rc, out))
             return
         # A reload that breaks the settings: every connection refused, quickly.
         self.cluster.sql("alter system set s2sauth.config = '/nonexistent/s2sauth.conf'")
@@ -392,6 +401,17 @@ class Suite:
         self.cluster.sql("alter system reset s2sauth.config")
         self.cluster.reload()
         self.expect_ok("fixed settings admit again after reload", token=token)
+
+        # A key ring that is a FIFO must not block the backend in open().
+        self.cluster.sql("alter system set s2sauth.keyring = '%s'" % self.fifo)
+        self.cluster.reload()
+        t0 = time.time()
+        rc, out = psql(self.port, "reader", "orders", token)
+        check("a FIFO as the key ring refuses logins quickly",
+              rc == 2 and time.time() - t0 < 5 and "authentication failed" in out, (rc, out))
+        self.cluster.sql("alter system reset s2sauth.keyring")
+        self.cluster.reload()
+        self.expect_ok("admits again once the key ring is fixed", token=token)
 
         # A bad configuration at start-up: the server refuses to start, naming the setting.
         self.cluster.stop()

@@ -1,7 +1,9 @@
 # PostgreSQL integration suites: a cluster made by the test (initdb, SSL on a
 # generated CA, loopback), admitted through the hook and through PAM.  They
 # run as root (setpriv to postgres; the PAM path writes /etc/pam.d files).
-if(TARGET s2sauth_pg_hook AND TARGET pam_s2sauth)
+# Not with S2S_SANITIZE: an ASan-built libs2sauth cannot be loaded into an
+# uninstrumented postgres or pamtester.
+if(TARGET s2sauth_pg_hook AND TARGET pam_s2sauth AND NOT S2S_SANITIZE)
   foreach(path hook pam)
     add_test(NAME postgres_${path}
       COMMAND /usr/bin/python3 ${CMAKE_SOURCE_DIR}/integration/postgres/test_postgres.py
