@@ -195,11 +195,16 @@ class Cluster:
         return self.running, r.stdout
 
     def stop(self):
-        if self.running:
-            subprocess.run(as_postgres() + [PG_BIN + "/pg_ctl", "-D", self.data, "-m", "fast",
-                                            "-w", "-t", "20", "stop"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            self.running = False
+        """Fast shutdown; immediate if a backend does not leave (a test failed)."""
+        if not self.running:
+            return
+        for mode, wait in (("fast", "15"), ("immediate", "15")):
+            r = subprocess.run(as_postgres() + [PG_BIN + "/pg_ctl", "-D", self.data, "-m", mode,
+                                                "-w", "-t", wait, "stop"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if r.returncode == 0:
+                break
+        self.running = False
 
     def reload(self):
         self.sql("select pg_reload_conf()")

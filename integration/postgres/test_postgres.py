@@ -402,16 +402,17 @@ class Suite:
         self.cluster.reload()
         self.expect_ok("fixed settings admit again after reload", token=token)
 
-        # A key ring that is a FIFO must not block the backend in open().
-        self.cluster.sql("alter system set s2sauth.keyring = '%s'" % self.fifo)
-        self.cluster.reload()
-        t0 = time.time()
-        rc, out = psql(self.port, "reader", "orders", token)
-        check("a FIFO as the key ring refuses logins quickly",
-              rc == 2 and time.time() - t0 < 5 and "authentication failed" in out, (rc, out))
-        self.cluster.sql("alter system reset s2sauth.keyring")
-        self.cluster.reload()
-        self.expect_ok("admits again once the key ring is fixed", token=token)
+        # A FIFO named as a file must not block the backend in open().
+        for setting in ("s2sauth.keyring", "s2sauth.config"):
+            self.cluster.sql("alter system set %s = '%s'" % (setting, self.fifo))
+            self.cluster.reload()
+            t0 = time.time()
+            rc, out = psql(self.port, "reader", "orders", token)
+            check("a FIFO as %s refuses logins quickly" % setting,
+                  rc == 2 and time.time() - t0 < 5 and "authentication failed" in out, (rc, out))
+            self.cluster.sql("alter system reset %s" % setting)
+            self.cluster.reload()
+            self.expect_ok("admits again once %s is fixed" % setting, token=token)
 
         # A bad configuration at start-up: the server refuses to start, naming the setting.
         self.cluster.stop()
