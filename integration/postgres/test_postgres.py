@@ -462,6 +462,17 @@ class Suite:
         check("pamtester: unknown module argument fails closed",
               rc == 1 and "Error in service module" in out, (rc, out))
 
+    def test_load_refused(self):
+        """LOAD runs after authentication: the hook must refuse to be loaded so."""
+        if self.path != "pam":  # the hook cluster has it preloaded already
+            return
+        try:
+            self.cluster.sql("load '%s'" % self.hook)
+            check("LOAD 's2sauth' is refused", False, "loaded")
+        except subprocess.CalledProcessError as e:
+            check("LOAD 's2sauth' is refused",
+                  "must be loaded via shared_preload_libraries" in e.stdout, e.stdout)
+
     def test_log(self):
         log = self.cluster.log_text()
         if self.path == "hook":
@@ -484,7 +495,7 @@ def main():
         suite.setup()
         for name in ("basic", "bad_tokens", "client_address", "certificate_binding", "sizes",
                      "long_role", "non_ssl", "ssl_then_plaintext", "replication",
-                     "broken_configuration", "pamtester", "log"):
+                     "broken_configuration", "pamtester", "load_refused", "log"):
             try:
                 getattr(suite, "test_" + name)()
             except Exception as e:  # a crashed case is a failed case
