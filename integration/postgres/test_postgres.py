@@ -215,6 +215,17 @@ class Suite:
         TOKENS.append(tampered)
         self.expect_denied("tampered token", "unauthenticated", token=tampered)
         self.expect_denied("garbage token", "unauthenticated", token="not-a-macaroon")
+        if self.path == "hook":
+            self.expect_denied("empty token", "unauthenticated", token="")
+        else:
+            # PostgreSQL refuses an empty password itself, before PAM.
+            r = raw_connect("127.0.0.1", self.port, "reader", "orders", "")
+            check("empty token refused by the server (28P01)",
+                  r["outcome"] == "error" and r["sqlstate"] == "28P01", r)
+        if self.path == "hook":
+            r = raw_connect("127.0.0.1", self.port, "reader", "orders", token[:10] + "\0" + token)
+            check("password message with a NUL inside is a protocol violation (08P01)",
+                  r["outcome"] == "error" and r["sqlstate"] == "08P01", r)
 
         widened, _ = self.mint(["pg.db in orders", "pg.role in reader"])
         self.expect_ok("token before revocation", token=widened)
