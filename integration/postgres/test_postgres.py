@@ -473,6 +473,41 @@ class Suite:
         check("pamtester: unknown module argument fails closed",
               rc == 1 and "Error in service module" in out, (rc, out))
 
+    def test_reload(self):
+        """pg_reload_conf() changes what new connections are checked against."""
+        if self.path != "hook":
+            return
+        c = self.cluster
+        token, _ = self.good(["service = postgres"])
+        self.expect_ok("service caveat matches the configured service", token=token)
+        c.sql("alter system set s2sauth.service = 'reports'")
+        c.reload()
+        self.expect_denied("after reload with s2sauth.service = reports, refused", "forbidden",
+                           token=token)
+        c.sql("alter system reset s2sauth.service")
+        c.reload()
+        self.expect_ok("after resetting s2sauth.service, admitted again", token=token)
+
+        # Key rotation: a new key in the ring is used without a restart.
+        new_key = os.urandom(32)
+        ring = self.keys.keyring
+        text = open(ring).read() + "k2 %s active\n" % pgcluster.b64url(new_key)
+        tmp = ring + ".new"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.chmod(tmp, 0o600)
+        pw = pgcluster.pwd.getpwnam(pgcluster.PG_USER)
+        os.chown(tmp, pw.pw_uid, pw.pw_gid)
+        os.rename(tmp, ring)
+        m = pgcluster.Macaroon(location="s2sauth-test", identifier="s2s1:k2:rotated-1",
+                               key=new_key)
+        m.add_first_party_caveat("pg.db in orders")
+        m.add_first_party_caveat("pg.role in reader")
+        rotated = m.serialize()
+        TOKENS.append(rotated)
+        self.expect_ok("token from a key added to the ring, no restart", token=rotated)
+        self.expect_ok("tokens of the old key still verify", token=token)
+
     def test_load_refused(self):
         """LOAD runs after authentication: the hook must refuse to be loaded so."""
         if self.path != "pam":  # the hook cluster has it preloaded already
@@ -506,7 +541,7 @@ def main():
         suite.setup()
         for name in ("basic", "bad_tokens", "client_address", "certificate_binding", "sizes",
                      "long_role", "non_ssl", "ssl_then_plaintext", "replication",
-                     "broken_configuration", "pamtester", "load_refused", "log"):
+                     "broken_configuration", "reload", "pamtester", "load_refused", "log"):
             try:
                 getattr(suite, "test_" + name)()
             except Exception as e:  # a crashed case is a failed case
