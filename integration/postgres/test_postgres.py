@@ -344,6 +344,17 @@ class Suite:
                   not r["asked_password"], r)
         rc, out = psql(self.port, "reader", "orders", token, sslmode="disable")
         check("psql sslmode=disable refused", rc == 2, (rc, out))
+        if self.path == "hook":
+            self.cluster.sql("alter system set s2sauth.allow_non_ssl = on")
+            self.cluster.reload()
+            r = raw_connect("127.0.0.1", self.port, "reader", "orders", token, use_ssl=False)
+            check("with s2sauth.allow_non_ssl = on, a token over plain TCP is accepted",
+                  r["outcome"] == "ok" and r["asked_password"], r)
+            self.cluster.sql("alter system reset s2sauth.allow_non_ssl")
+            self.cluster.reload()
+            r = raw_connect("127.0.0.1", self.port, "reader", "orders", token, use_ssl=False)
+            check("after resetting s2sauth.allow_non_ssl, plain TCP is refused again",
+                  r["outcome"] == "error" and not r["asked_password"], r)
 
     def test_ssl_then_plaintext(self):
         # The startup packet rides in the same write as the SSLRequest, as a
