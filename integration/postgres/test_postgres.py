@@ -438,7 +438,6 @@ class Suite:
 
         # A bad configuration at start-up: the server refuses to start, naming the setting.
         self.cluster.stop()
-        self.cluster.sql_disabled = True
         auto = os.path.join(self.cluster.data, "postgresql.auto.conf")
         saved = open(auto).read()
         with open(auto, "a") as f:
