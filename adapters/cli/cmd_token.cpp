@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,9 @@ constexpr size_t kMaxKeyFileBytes = 4096;
 
 struct CaveatOptions {
     std::vector<std::string> caveats;
-    std::string identity, ttl, bind_cert;
+    // Optional, not "empty means unset": `--bind-cert "$CERT"` with an unset
+    // variable must fail, not mint a token that is bound to nothing.
+    std::optional<std::string> identity, ttl, bind_cert;
 
     // Returns -1 when the option was not a caveat option, else 0 or an exit code.
     int take(int c, const char *arg) {
@@ -34,19 +37,26 @@ struct CaveatOptions {
 
     bool apply(s2s_macaroon *m) const {
         std::vector<std::string> all;
-        if (!identity.empty()) all.push_back("identity = " + identity);
+        if (identity) {
+            if (identity->empty()) {
+                usage_error("--identity takes a non-empty name");
+                return false;
+            }
+            all.push_back("identity = " + *identity);
+        }
         all.insert(all.end(), caveats.begin(), caveats.end());
-        if (!ttl.empty()) {
+        if (ttl) {
             long long secs = 0;
-            if (!parse_duration(ttl, secs)) {
+            long long now = (long long)time(nullptr);
+            if (!parse_duration(*ttl, secs)) {
                 usage_error("--ttl takes a duration such as 300, 90s, 15m, 2h or 7d");
                 return false;
             }
-            all.push_back("time < " + rfc3339((long long)time(nullptr) + secs));
+            all.push_back("time < " + rfc3339(now + secs));
         }
-        if (!bind_cert.empty()) {
+        if (bind_cert) {
             std::string x5t;
-            if (!cert_thumbprint(bind_cert, x5t)) return false;
+            if (!cert_thumbprint(*bind_cert, x5t)) return false;
             all.push_back("cert.sha256 = " + x5t);
         }
         for (const std::string &cav : all) {
