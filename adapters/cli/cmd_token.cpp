@@ -18,6 +18,9 @@ namespace {
 
 constexpr size_t kMaxKeyFileBytes = 4096;
 
+// The last second an RFC 3339 `time` caveat can name (9999-12-31T23:59:59Z).
+constexpr long long kLastCaveatSecond = 253402300799LL;
+
 struct CaveatOptions {
     std::vector<std::string> caveats;
     // Optional, not "empty means unset": `--bind-cert "$CERT"` with an unset
@@ -50,6 +53,10 @@ struct CaveatOptions {
             long long now = (long long)time(nullptr);
             if (!parse_duration(*ttl, secs)) {
                 usage_error("--ttl takes a duration such as 300, 90s, 15m, 2h or 7d");
+                return false;
+            }
+            if (secs > kLastCaveatSecond - now) {
+                usage_error("--ttl ends after 9999-12-31T23:59:59Z, the last time a caveat can name");
                 return false;
             }
             all.push_back("time < " + rfc3339(now + secs));
