@@ -235,9 +235,10 @@ static const char kDischargeHelp[] =
     "usage: s2sauth discharge --key-file FILE --location LOC [caveat options] TOKEN|-\n"
     "\n"
     "Acting as the third party at LOC (which holds the caveat key in FILE), mints a\n"
-    "discharge for every third-party caveat of TOKEN addressed to LOC, adds the\n"
-    "caveat options to each, binds them to the root, and prints the stack (root\n"
-    "followed by its discharges, V2 binary, base64url) for use as one credential.\n\n";
+    "discharge for every third-party caveat of TOKEN addressed to LOC (TOKEN may be\n"
+    "a stack; caveats it already discharges are left alone), adds the caveat\n"
+    "options to each, binds them to the root, and prints the stack (root followed\n"
+    "by its discharges, V2 binary, base64url) for use as one credential.\n\n";
 
 int cmd_discharge(int argc, char **argv) {
     static const struct option opts[] = {
@@ -285,6 +286,15 @@ int cmd_discharge(int argc, char **argv) {
             const char *loc;
             s2s_macaroon_caveat(out[i], j, &cid, &cid_len, &vid, &vid_len, &loc);
             if (vid == nullptr || loc == nullptr || location != loc) continue;
+            // A caveat the input stack already discharges keeps its discharge:
+            // a second one for the same caveat id would be denied as unused.
+            bool discharged = false;
+            for (size_t k = 1; k < out.size() && !discharged; k++) {
+                size_t id_len = 0;
+                const unsigned char *id = s2s_macaroon_identifier(out[k], &id_len);
+                discharged = id_len == cid_len && std::memcmp(id, cid, cid_len) == 0;
+            }
+            if (discharged) continue;
             s2s_macaroon *d = nullptr;
             ok = s2s_macaroon_create(reinterpret_cast<const unsigned char *>(key.data()), key.size(),
                                      cid, cid_len, location.c_str(), &d, &err) == S2S_OK;
@@ -301,7 +311,7 @@ int cmd_discharge(int argc, char **argv) {
     std::fill(key.begin(), key.end(), '\0');
     if (ok && made == 0) {
         ok = false;
-        usage_error("discharge: the token has no third-party caveat for " + location);
+        usage_error("discharge: the token has no undischarged third-party caveat for " + location);
     }
     if (ok) {
         char *text = nullptr;
