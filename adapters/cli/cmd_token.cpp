@@ -88,8 +88,9 @@ const char kCaveatHelp[] =
     "                            'http.path prefix /v1/orders', 'redis.key prefix orders:'\n"
     "  --identity NAME           add 'identity = NAME'\n"
     "  --ttl DURATION            add 'time < now+DURATION' (300, 90s, 15m, 2h, 7d)\n"
-    "  --bind-cert LEAF.pem      bind to a client certificate ('cert.sha256 = x5t#S256')\n"
-    "  --format v1|v2|v2j        output format\n";
+    "  --bind-cert LEAF.pem      bind to a client certificate ('cert.sha256 = x5t#S256')\n";
+// Only mint and attenuate choose a format; a discharge stack is always V2.
+const char kFormatHelp[] = "  --format v1|v2|v2j        output format\n";
 
 }  // namespace
 
@@ -128,7 +129,7 @@ int cmd_mint(int argc, char **argv) {
         case 'f':
             if (!parse_format(optarg, format)) return usage_error("--format takes v1, v2 or v2j");
             break;
-        case 'h': std::printf("%s%s", kMintHelp, kCaveatHelp); return kExitOk;
+        case 'h': std::printf("%s%s%s", kMintHelp, kCaveatHelp, kFormatHelp); return kExitOk;
         default: return usage_error("mint: unknown option");
         }
     }
@@ -194,7 +195,7 @@ int cmd_attenuate(int argc, char **argv) {
         case 'P': tp_location = optarg; have_tp = true; break;
         case 'K': tp_key_file = optarg; break;
         case 'C': tp_caveat_id = optarg; break;
-        case 'h': std::printf("%s%s", kAttenuateHelp, kCaveatHelp); return kExitOk;
+        case 'h': std::printf("%s%s%s", kAttenuateHelp, kCaveatHelp, kFormatHelp); return kExitOk;
         default: return usage_error("attenuate: unknown option");
         }
     }
