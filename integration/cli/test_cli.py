@@ -13,6 +13,7 @@ verify with pymacaroons (Debian's python3-pymacaroons, importable only by
 
 import base64
 import datetime
+import hashlib
 import json
 import os
 import shutil
@@ -883,6 +884,113 @@ class TestRevoke(CliCase):
                    says="revoke: malformed")
         self.usage("revoke", "--revocation-list", self.path("no/dir/rl"), "abc")
         self.assertFalse(os.path.exists(rl))
+
+
+# --------------------------------------------------------------------------
+# certificates: cert inspect, --bind-cert and verify --cert
+
+
+LEAF_EXT = """basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature
+extendedKeyUsage=clientAuth
+subjectAltName=URI:spiffe://example.org/svc/%s
+"""
+
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl"] + list(args), cwd=cwd, check=True, capture_output=True,
+                   timeout=60)
+
+
+class TestCert(CliCase):
+    @classmethod
+    def setUpClass(cls):
+        # A CA and two client leaves, made once with the openssl tool.
+        cls.pki = tempfile.mkdtemp(prefix="s2s-cli-pki-")
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+        openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-subj",
+                "/CN=test-ca", "-days", "2", "-addext", "basicConstraints=critical,CA:true",
+                "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=cls.pki)
+        for name in ("a", "b"):
+            with open(os.path.join(cls.pki, name + ".ext"), "w") as f:
+                f.write(LEAF_EXT % name)
+            openssl("req", *ec, "-keyout", name + ".key", "-out", name + ".csr", "-subj",
+                    "/CN=client-" + name, cwd=cls.pki)
+            openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                    "-CAcreateserial", "-days", "1", "-extfile", name + ".ext", "-out",
+                    name + ".pem", cwd=cls.pki)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.pki)
+
+    def pem(self, name):
+        return os.path.join(self.pki, name + ".pem")
+
+    def x5t(self, name):
+        der = subprocess.run(["openssl", "x509", "-in", self.pem(name), "-outform", "DER"],
+                             check=True, capture_output=True).stdout
+        return b64url_encode(hashlib.sha256(der).digest())
+
+    def config(self):
+        conf = self.path("mtls.conf")
+        with open(conf, "w") as f:
+            f.write("keyring %s\ntrust_bundle %s\n" % (self.ring, self.pem("ca")))
+        return ["--config", conf]
+
+    def test_cert_inspect(self):
+        out = self.ok("cert", "inspect", self.pem("a"))
+        self.assertIn("subject:      CN=client-a\n", out + "\n")
+        self.assertIn("issuer:       CN=test-ca", out)
+        self.assertIn("spiffe id:    spiffe://example.org/svc/a", out)
+        self.assertIn("x5t#S256:     " + self.x5t("a"), out)
+        self.assertIn("(valid now)", out)
+
+    def test_cert_inspect_errors_exit_2(self):
+        self.usage("cert", "inspect", self.path("missing.pem"), says="missing.pem")
+        junk = self.write_key("junk.pem", b"not a certificate\n")
+        self.usage("cert", "inspect", junk, says="junk.pem")
+        self.usage("cert", "inspect", self.pem("a"), self.pem("b"), says="usage:")
+
+    def test_bound_token(self):
+        token = self.mint("--bind-cert", self.pem("a"), "--caveat", "service = a")
+        caveat = "cert.sha256 = " + self.x5t("a")
+        self.assertEqual(self.inspect_json(token)[0]["caveats"], [{"caveat": "service = a"},
+                                                            {"caveat": caveat}])
+        src = self.config()
+        d = self.assert_allow(token, "--ctx", "service=a", "--cert", self.pem("a"), source=src)
+        self.assertEqual(d["spiffe_id"], "spiffe://example.org/svc/a")
+        self.assert_deny(token, "cert_mismatch", "--ctx", "service=a", "--cert", self.pem("b"),
+                         source=src, caveat=caveat)
+        self.assert_deny(token, "cert_required", "--ctx", "service=a", source=src,
+                         caveat=caveat)
+        # Without a trust bundle the certificate is not verified.
+        self.assert_deny(token, "cert_untrusted", "--ctx", "service=a", "--cert", self.pem("a"),
+                         caveat=caveat)
+
+    def test_attenuate_binds(self):
+        token = self.ok("attenuate", "--bind-cert", self.pem("b"), self.mint())
+        self.assert_allow(token, "--cert", self.pem("b"), source=self.config())
+        self.assert_deny(token, "cert_mismatch", "--cert", self.pem("a"), source=self.config())
+
+    def test_spiffe_caveat(self):
+        token = self.mint("--caveat", "spiffe.id prefix spiffe://example.org/svc")
+        self.assert_allow(token, "--cert", self.pem("b"), source=self.config())
+        token = self.mint("--caveat", "spiffe.id = spiffe://example.org/svc/a")
+        self.assert_deny(token, "cert_mismatch", "--cert", self.pem("b"), source=self.config())
+
+    def test_bad_cert_files(self):
+        self.keygen()
+        self.usage("mint", "--keyring", self.ring, "--bind-cert", self.path("missing.pem"),
+                   says="missing.pem")
+        junk = self.write_key("junk.pem", b"junk\n")
+        self.usage("mint", "--keyring", self.ring, "--bind-cert", junk,
+                   says="no PEM certificate found")
+        token = self.mint()
+        self.usage("verify", "--keyring", self.ring, "--cert", self.path("missing.pem"), token,
+                   says="cannot read")
+        self.usage("verify", "--keyring", self.ring, "--cert", junk, token,
+                   says="no PEM certificate found")
 
 
 # --------------------------------------------------------------------------
