@@ -4,7 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <string>
 
@@ -42,8 +45,17 @@ int cmd_keygen(int argc, char **argv) {
     s2s_error err{};
     s2s_keyring *kr = nullptr;
     struct stat st;
-    s2s_status rc = ::stat(path.c_str(), &st) == 0 ? s2s_keyring_load(path.c_str(), &kr, &err)
-                                                   : s2s_keyring_new(&kr, &err);
+    bool existed = ::stat(path.c_str(), &st) == 0;
+    if (existed) {
+        // The ring is rewritten (temporary file + rename): rewrite the file a
+        // symbolic link points to, not the link, or whatever reads the target
+        // never sees the new key.
+        if (char *real = realpath(path.c_str(), nullptr)) {
+            path = real;
+            std::free(real);
+        }
+    }
+    s2s_status rc = existed ? s2s_keyring_load(path.c_str(), &kr, &err) : s2s_keyring_new(&kr, &err);
     if (rc != S2S_OK) return fail("keygen", err);
     if (key_id.empty()) {
         // A dated id sorts by age and says when a key was made.
@@ -66,6 +78,18 @@ int cmd_keygen(int argc, char **argv) {
     if (rc == S2S_OK) rc = s2s_keyring_save(kr, path.c_str(), &err);
     s2s_keyring_free(kr);
     if (rc != S2S_OK) return fail("keygen", err);
+    // The new file belongs to whoever ran keygen (often root); give it back to
+    // the old file's owner and group, or a service that reads its ring as its
+    // own user (postgres, www-data) cannot load it after the next reload.
+    if (existed && (st.st_uid != geteuid() || st.st_gid != getegid()) &&
+        ::chown(path.c_str(), st.st_uid, st.st_gid) != 0) {
+        std::fprintf(stderr,
+                     "s2sauth: keygen: key %s added, but %s could not be given back to its owner "
+                     "(uid %u, gid %u: %s)\nhint: chown it before the service reloads\n",
+                     key_id.c_str(), path.c_str(), unsigned(st.st_uid), unsigned(st.st_gid),
+                     std::strerror(errno));
+        return kExitUsage;
+    }
     std::printf("%s\n", key_id.c_str());
     return kExitOk;
 }
