@@ -324,6 +324,25 @@ class TestKeygen(CliCase):
         self.keygen()
         self.assertEqual(len(self.ring_lines()), 2)
 
+    @unittest.skipUnless(os.geteuid() == 0, "needs root to own files as another user")
+    def test_keeps_owner_and_group(self):
+        # root adds a key to a ring a service reads as its own user.
+        self.keygen()
+        os.chown(self.ring, 65534, 65534)
+        self.keygen()
+        st = os.stat(self.ring)
+        self.assertEqual((st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)), (65534, 65534, 0o600))
+        self.assertEqual(len(self.ring_lines()), 2)
+
+    def test_writes_through_a_symlink(self):
+        real = self.path("real-ring")
+        self.keygen(ring=real)
+        os.symlink("real-ring", self.ring)
+        self.keygen()
+        self.assertTrue(os.path.islink(self.ring))
+        self.assertEqual(len(self.ring_lines(real)), 2)
+        self.assertEqual(stat.S_IMODE(os.stat(real).st_mode), 0o600)
+
     def test_unwritable_location(self):
         self.usage("keygen", "--keyring", self.path("no/such/dir/ring"))
 
