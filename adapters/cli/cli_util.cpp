@@ -81,7 +81,10 @@ bool parse_rfc3339(const std::string &text, long long &seconds) {
     const char *end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
     if (end == nullptr || *end != '\0') return false;
     seconds = (long long)timegm(&tm);
-    return true;
+    // strptime takes one-digit fields, leading blanks and days past the end of
+    // the month (timegm then rolls 02-30 into March): accept only the one
+    // canonical spelling of a real instant.
+    return rfc3339(seconds) == text;
 }
 
 s2s_format guess_format(const std::string &token) {
