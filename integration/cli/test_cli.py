@@ -738,8 +738,12 @@ class TestVerify(CliCase):
         self.assert_deny(token, "expired", "--time", "2030-02-01T00:00:00Z",
                          caveat="time < 2030-02-01T00:00:00Z")
         self.assert_allow(token, "--time", "2030-01-31T23:59:59Z")
+        leap = self.mint("--caveat", "time < 2028-03-01T00:00:00Z")
+        self.assert_allow(leap, "--time", "2028-02-29T23:59:59Z")
         for bad in ("yesterday", "2030-01-15", "2030-01-15T12:00:00", "2030-01-15 12:00:00Z",
-                    "2030-01-15T12:00:00+01:00", "2030-01-15T12:00:00Zjunk"):
+                    "2030-01-15T12:00:00+01:00", "2030-01-15T12:00:00Zjunk",
+                    "2030-02-30T00:00:00Z", "2030-1-5T1:2:3Z", " 2030-01-15T12:00:00Z",
+                    "2030-01-15T24:00:00Z", "2030-01-15T23:59:60Z", ""):
             with self.subTest(time=bad):
                 self.usage("verify", "--keyring", self.ring, "--time", bad, token,
                            says="--time takes YYYY-MM-DDTHH:MM:SSZ")
