@@ -814,6 +814,19 @@ class TestVerify(CliCase):
         self.ok("revoke", "--revocation-list", rl, "--token", token)
         self.assert_deny(token, "revoked", source=["--config", conf, "--revocation-list", rl])
 
+    def test_empty_option_values_are_errors(self):
+        # `--config "$CONF"` with CONF unset must not verify without the file.
+        token = self.mint()
+        cases = [("--config", "cannot open file"), ("--time", "--time takes"),
+                 ("--cert", "cannot read"), ("--revocation-list", "a value is required"),
+                 ("--service", "a value is required")]
+        for opt, says in cases:
+            with self.subTest(opt=opt):
+                self.usage("verify", "--keyring", self.ring, opt, "", token, says=says)
+        for opt in ("--keyring", "--root-key-file"):
+            with self.subTest(opt=opt):
+                self.usage("verify", opt, "", token, says="a value is required")
+
     def test_root_key_file_mode(self):
         token = self.ok("mint", "--root-key-file", self.root_key, "--identifier", "i")
         self.assert_allow(token, source=["--root-key-file", self.root_key])
