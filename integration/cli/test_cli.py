@@ -1249,6 +1249,14 @@ class TestThirdParty(CliCase):
         self.assert_deny(stack, "caveat_unsatisfied", "--ctx", "service=a", "--ctx", "pg.db=x",
                          caveat="pg.db in shop")
 
+    def test_third_party_asserts_identity(self):
+        # Bob, who trusts the third party, learns the principal from the token.
+        stack = self.discharge(self.root_with_tp(), "--identity", "bob")
+        self.assertEqual(self.assert_allow(stack, "--ctx", "service=a")["identity"], "bob")
+        stack = self.discharge(self.root_with_tp("--identity", "alice"), "--identity", "bob")
+        self.assert_deny(stack, "identity_conflict", "--ctx", "service=a",
+                         caveat="identity = bob")
+
     def test_root_alone_is_discharge_missing(self):
         self.assert_deny(self.root_with_tp(), "discharge_missing", "--ctx", "service=a")
 
