@@ -314,9 +314,9 @@ class Suite:
 
     def test_long_role(self):
         # The server truncates names to 63 bytes (NAMEDATALEN); the hook sees
-        # the truncated name.  pg.role lists cannot hold a space, so a token
-        # cannot name this role: one without a role caveat admits it, one that
-        # names it is malformed, one for another role is refused.
+        # the truncated name.  `pg.role =` names it (a list cannot hold a
+        # space, so `pg.role in` with it is malformed); a token without a role
+        # caveat admits it; one for another role is refused.
         anyrole, _ = self.mint(["pg.db in orders"])
         r = raw_connect("127.0.0.1", self.port, self.long_role, "orders", anyrole)
         check("65+ character role with spaces connects with a db-only token",
@@ -328,8 +328,11 @@ class Suite:
         self.expect_denied("reader token refused for the long role", "forbidden",
                            user=self.long_role, token=token)
         named, _ = self.mint(["pg.db in orders", "pg.role in " + self.long_role_pg])
-        self.expect_denied("a pg.role caveat with spaces is refused", "forbidden",
+        self.expect_denied("a pg.role list with spaces is refused", "forbidden",
                            user=self.long_role, token=named)
+        exact, _ = self.mint(["pg.db in orders", "pg.role = " + self.long_role_pg])
+        r = raw_connect("127.0.0.1", self.port, self.long_role, "orders", exact)
+        check("pg.role = names a role with spaces", r["outcome"] == "ok", r)
 
     def test_non_ssl(self):
         token, _ = self.good()
