@@ -59,7 +59,8 @@ Error add_key(std::vector<KeyEntry> &keys, std::string_view id, const uint8_t *r
     entry.id.assign(id);
     std::memcpy(entry.raw.data(), raw, entry.raw.size());
     entry.state = state;
-    if (!derive_root_key({reinterpret_cast<const char *>(raw), kHashBytes}, entry.derived)) {
+    if (!derive_root_key({reinterpret_cast<const char *>(raw), kHashBytes}, entry.derived) ||
+        !hmac_prepare(entry.derived, entry.derived_state)) {
         return make_error(S2S_ERR_CRYPTO, "cannot derive key");
     }
     keys.push_back(entry);

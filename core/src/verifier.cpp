@@ -57,7 +57,8 @@ Error load_keys(const ConfigData &cfg, std::shared_ptr<const KeySet> &out, FileS
         if (!e && raw.empty()) {
             e = make_error(S2S_ERR_KEYRING, "root key file is empty", cfg.root_key_path);
         }
-        if (!e && !derive_root_key(raw, ks->root_key_derived)) {
+        if (!e && (!derive_root_key(raw, ks->root_key_derived) ||
+                   !hmac_prepare(ks->root_key_derived, ks->root_key_state))) {
             e = make_error(S2S_ERR_CRYPTO, "cannot derive root key");
         }
         wipe(raw.data(), raw.size());
@@ -189,7 +190,8 @@ struct ChainWork {
     const char *detail = "";
 };
 
-s2s_reason verify_macaroon(ChainWork &w, size_t index, const Digest &key, size_t depth);
+s2s_reason verify_macaroon(ChainWork &w, size_t index, const Digest &key,
+                           const HmacKeyState *prepared, size_t depth);
 
 // Finds the one discharge whose identifier is `cid`.
 s2s_reason find_discharge(ChainWork &w, std::string_view cid, size_t &found) {
@@ -216,7 +218,9 @@ s2s_reason find_discharge(ChainWork &w, std::string_view cid, size_t &found) {
     return S2S_REASON_OK;
 }
 
-s2s_reason verify_macaroon(ChainWork &w, size_t index, const Digest &key, size_t depth) {
+// `prepared` is `key` in prepared form when the caller has it (root keys).
+s2s_reason verify_macaroon(ChainWork &w, size_t index, const Digest &key,
+                           const HmacKeyState *prepared, size_t depth) {
     const Macaroon &m = (*w.stack)[index];
     if (depth > w.limits->max_depth) {
         w.detail = "discharges nested deeper than max_depth";
@@ -226,7 +230,9 @@ s2s_reason verify_macaroon(ChainWork &w, size_t index, const Digest &key, size_t
     w.order.push_back(uint16_t(index));
 
     WipedDigest sig;
-    if (!hmac_sha256(key.data(), key.size(), m.identifier, sig.d)) return S2S_REASON_INTERNAL;
+    bool first = prepared ? hmac_sha256_prepared(*prepared, m.identifier, sig.d)
+                          : hmac_sha256(key.data(), key.size(), m.identifier, sig.d);
+    if (!first) return S2S_REASON_INTERNAL;
     size_t tp_base = w.tp_sigs.size();
     for (const Caveat &c : m.caveats) {
         bool ok;
@@ -266,7 +272,8 @@ s2s_reason verify_macaroon(ChainWork &w, size_t index, const Digest &key, size_t
             w.detail = "third-party caveat verification id does not open";
             return S2S_REASON_DISCHARGE_INVALID;
         }
-        if (s2s_reason r = verify_macaroon(w, found, caveat_key.d, depth + 1); r != S2S_REASON_OK) {
+        if (s2s_reason r = verify_macaroon(w, found, caveat_key.d, nullptr, depth + 1);
+            r != S2S_REASON_OK) {
             return r;
         }
     }
@@ -400,13 +407,18 @@ bool authenticate(const s2s_verifier *v, const Snapshot &snap, std::string_view 
     const Macaroon &root = s.stack[0];
     std::string_view key_id, token_id;
     const Digest *key = nullptr;
+    const HmacKeyState *prepared = nullptr;
     if (parse_identifier(root.identifier, key_id, token_id)) {
         d->key_id.assign(key_id);
         d->token_id.assign(token_id);
-        if (const KeyEntry *k = snap.keys->find(key_id)) key = &k->derived;
+        if (const KeyEntry *k = snap.keys->find(key_id)) {
+            key = &k->derived;
+            prepared = &k->derived_state;
+        }
     } else if (snap.keys->has_root_key) {
         foreign_token_id(root.identifier, d->token_id);
         key = &snap.keys->root_key_derived;
+        prepared = &snap.keys->root_key_state;
     }
     if (key == nullptr) {
         deny(d, S2S_REASON_UNKNOWN_KEY, "the token's key id is not in the key ring");
@@ -419,7 +431,7 @@ bool authenticate(const s2s_verifier *v, const Snapshot &snap, std::string_view 
     w.order.clear();
     w.tp_sigs.clear();
     w.detail = "";
-    s2s_reason r = verify_macaroon(w, 0, *key, 0);
+    s2s_reason r = verify_macaroon(w, 0, *key, prepared, 0);
     for (Digest &sig : w.tp_sigs) wipe(sig.data(), sig.size());
     if (r == S2S_REASON_OK) {
         for (size_t i = 1; i < s.stack.size(); i++) {
