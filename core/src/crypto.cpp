@@ -101,9 +101,17 @@ bool bind_signature(const Digest &root_sig, const Digest &discharge_sig, Digest 
 
 bool secretbox_seal(const Digest &key, std::string_view plain, std::string &vid_out) {
     if (!crypto_init()) return false;
+    uint8_t nonce[kSecretboxNonceBytes];
+    randombytes_buf(nonce, sizeof nonce);
+    return secretbox_seal_with_nonce(key, nonce, plain, vid_out);
+}
+
+bool secretbox_seal_with_nonce(const Digest &key, const uint8_t (&nonce)[kSecretboxNonceBytes],
+                               std::string_view plain, std::string &vid_out) {
+    if (!crypto_init()) return false;
     vid_out.assign(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plain.size(), '\0');
     auto *p = reinterpret_cast<unsigned char *>(vid_out.data());
-    randombytes_buf(p, crypto_secretbox_NONCEBYTES);
+    std::memcpy(p, nonce, crypto_secretbox_NONCEBYTES);
     return crypto_secretbox_easy(p + crypto_secretbox_NONCEBYTES,
                                  reinterpret_cast<const unsigned char *>(plain.data()),
                                  plain.size(), p, key.data()) == 0;

@@ -36,6 +36,9 @@ bool bind_signature(const Digest &root_sig, const Digest &discharge_sig, Digest 
 inline constexpr size_t kSecretboxNonceBytes = 24;
 inline constexpr size_t kSecretboxMacBytes = 16;
 bool secretbox_seal(const Digest &key, std::string_view plain, std::string &vid_out);
+// seal with a given nonce: only for reproducing published test vectors.
+bool secretbox_seal_with_nonce(const Digest &key, const uint8_t (&nonce)[kSecretboxNonceBytes],
+                               std::string_view plain, std::string &vid_out);
 bool secretbox_open(const Digest &key, std::string_view vid, Digest &plain_out);
 
 // Constant-time equality of two 32-byte values.

@@ -58,9 +58,10 @@ bool valid_id(std::string_view id);
 // base64) and fills `out`; on failure it sets `pe` and returns false.
 
 // V1: libmacaroons packets "<4 hex len>key value\n"; keys location, identifier,
-// then per caveat cid [vid cl], then signature.
+// then per caveat cid [vid cl], then signature.  encode_v1 returns false (and
+// leaves bytes_out empty) when a field does not fit a packet's 16-bit length.
 bool decode_v1(std::string_view bytes, const Limits &limits, Macaroon &out, ParseError &pe);
-void encode_v1(const Macaroon &m, std::string &bytes_out);
+bool encode_v1(const Macaroon &m, std::string &bytes_out);
 
 // V2 binary: version 2, fields (type varint, len varint, data), sections ended
 // by EOS.  decode_v2 consumes one macaroon from the front of `bytes` and sets
@@ -71,8 +72,12 @@ void encode_v2(const Macaroon &m, std::string &bytes_out);
 
 // V2 JSON: {"v":2,"l":..,"i"|"i64":..,"c":[{"i"|"i64","v"|"v64","l"}],"s"|"s64":..}.
 // Duplicate keys, both x and x64, unknown keys and a non-32-byte signature fail.
+// encode_v2_json returns false (text_out empty) when a location is not UTF-8.
 bool decode_v2_json(std::string_view text, const Limits &limits, Macaroon &out, ParseError &pe);
-void encode_v2_json(const Macaroon &m, std::string &text_out);
+bool encode_v2_json(const Macaroon &m, std::string &text_out);
+// A JSON array of V2 JSON macaroons (a stack); fills `out`, resized to the count.
+bool decode_v2_json_array(std::string_view text, const Limits &limits,
+                          std::vector<Macaroon> &out, ParseError &pe);
 
 // Any single macaroon: V2 JSON if the text starts with '{', else base64, then V1
 // or V2 by the first decoded byte.  `scratch` holds the decoded bytes.
@@ -95,5 +100,12 @@ bool add_first_party(Macaroon &m, std::string_view caveat);
 bool add_third_party(Macaroon &m, std::string_view location, std::string_view caveat_key,
                      std::string_view caveat_id);
 bool bind_discharge(const Macaroon &root, Macaroon &discharge);
+
+// add_third_party with a caller-chosen secretbox nonce, so that published
+// vectors (libmacaroons' README uses an all-zero nonce) can be reproduced.
+// For tests only: a repeated nonce under one signature leaks the caveat key.
+bool add_third_party_with_nonce(Macaroon &m, std::string_view location,
+                                std::string_view caveat_key, std::string_view caveat_id,
+                                const uint8_t (&nonce)[kSecretboxNonceBytes]);
 
 }  // namespace s2s

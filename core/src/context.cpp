@@ -1,0 +1,156 @@
+// context.cpp: the request facts a host hands to s2s_verify (s2s_context).
+//
+// A host fills one context per request and reuses it: reset keeps the
+// capacity of the multi-valued lists, so the steady state does not allocate.
+// Values are borrowed (pointer, length) byte strings and may contain NUL; only
+// the client address is parsed here, at set time, so that a bad address is the
+// host's error (S2S_ERR_INVALID_ARGUMENT) rather than a confusing deny later.
+//
+// Presence is explicit: a caveat on an attribute the host never set or marked
+// present is denied with S2S_REASON_CONTEXT_MISSING.  A single-valued attribute
+// marked present but never set keeps a null view (data() == nullptr), which
+// the evaluator tells apart from an empty value: it matches no caveat value,
+// except `redis.user`, where it lets the token declare the backend user.
+#include "context.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <cstring>
+#include <iterator>
+#include <memory>
+#include <new>
+
+#include "result.hpp"
+
+namespace s2s {
+
+bool parse_ip(std::string_view text, IpAddress &out) {
+    // inet_pton needs a NUL-terminated string; the longest textual address is
+    // INET6_ADDRSTRLEN - 1 characters ("ffff:...:255.255.255.255").
+    char buf[INET6_ADDRSTRLEN];
+    if (text.empty() || text.size() >= sizeof buf) return false;
+    if (text.find('\0') != std::string_view::npos) return false;
+    std::memcpy(buf, text.data(), text.size());
+    buf[text.size()] = '\0';
+
+    // glibc's inet_pton takes dotted quads only (no "1.2.3", no hex) and
+    // refuses leading zeros ("010.0.0.1"), which other parsers read as octal;
+    // it refuses zone ids ("fe80::1%eth0") and brackets as well.
+    IpAddress parsed;
+    int family = text.find(':') == std::string_view::npos ? AF_INET : AF_INET6;
+    if (inet_pton(family, buf, parsed.bytes.data()) != 1) return false;
+    parsed.family = family == AF_INET ? 4 : 6;
+    out = parsed;
+    return true;
+}
+
+}  // namespace s2s
+
+namespace {
+
+// Indexed by s2s_attr; the names are the caveat keys of caveat_eval.cpp.
+constexpr const char *kAttrNames[] = {
+    "service",     "client.ip", "http.method", "http.path", "http.host", "redis.cmd",
+    "redis.key",   "redis.channel", "redis.user", "pg.db", "pg.role",
+};
+static_assert(std::size(kAttrNames) == S2S_ATTR_COUNT, "one name per s2s_attr");
+
+bool valid_attr(s2s_attr attr) {
+    auto i = static_cast<int>(attr);
+    return i >= 0 && i < S2S_ATTR_COUNT;
+}
+
+}  // namespace
+
+extern "C" {
+
+S2S_API const char *s2s_attr_name(s2s_attr attr) {
+    return valid_attr(attr) ? kAttrNames[attr] : nullptr;
+}
+
+S2S_API int s2s_attr_from_name(const char *name) {
+    if (name == nullptr) return -1;
+    for (int i = 0; i < S2S_ATTR_COUNT; ++i) {
+        if (std::strcmp(kAttrNames[i], name) == 0) return i;
+    }
+    return -1;
+}
+
+S2S_API s2s_status s2s_context_new(s2s_context **out, s2s_error *err) {
+    if (out == nullptr) {
+        return s2s::export_error(S2S_ERR_INVALID_ARGUMENT, "invalid argument",
+                                 "s2s_context_new: out is NULL", "", err);
+    }
+    *out = nullptr;
+    try {
+        auto ctx = std::make_unique<s2s_context>();
+        // Room for a typical command's keys, so the first requests do not grow it.
+        ctx->c.redis_keys.reserve(8);
+        ctx->c.redis_channels.reserve(4);
+        *out = ctx.release();
+        return S2S_OK;
+    } catch (const std::bad_alloc &) {
+        return s2s::export_error(S2S_ERR_NO_MEMORY, "out of memory",
+                                 "s2s_context_new could not allocate a context", "", err);
+    }
+}
+
+S2S_API void s2s_context_reset(s2s_context *ctx) {
+    if (ctx != nullptr) ctx->c.reset();
+}
+
+S2S_API s2s_status s2s_context_set(s2s_context *ctx, s2s_attr attr, const char *value,
+                                   size_t len) {
+    if (ctx == nullptr || !valid_attr(attr) || (value == nullptr && len != 0)) {
+        return S2S_ERR_INVALID_ARGUMENT;
+    }
+    s2s::Context &c = ctx->c;
+    // (NULL, 0) is the empty value, distinct from "present without a value".
+    std::string_view v = value != nullptr ? std::string_view(value, len) : std::string_view("", 0);
+
+    if (attr == S2S_ATTR_CLIENT_IP) {
+        // A bad address clears any earlier one: a host that ignores the error
+        // then gets CONTEXT_MISSING on client.ip caveats, never a stale match.
+        s2s::IpAddress ip;
+        if (!s2s::parse_ip(v, ip)) {
+            c.client_ip = {};
+            c.value[attr] = {};
+            c.present[attr] = false;
+            return S2S_ERR_INVALID_ARGUMENT;
+        }
+        c.client_ip = ip;
+    } else if (s2s::attr_multi_valued(attr)) {
+        auto &list = attr == S2S_ATTR_REDIS_KEY ? c.redis_keys : c.redis_channels;
+        try {
+            list.push_back(v);
+        } catch (const std::bad_alloc &) {
+            return S2S_ERR_NO_MEMORY;
+        }
+        c.present[attr] = true;
+        return S2S_OK;
+    }
+    c.value[attr] = v;
+    c.present[attr] = true;
+    return S2S_OK;
+}
+
+S2S_API s2s_status s2s_context_mark_present(s2s_context *ctx, s2s_attr attr) {
+    if (ctx == nullptr || !valid_attr(attr)) return S2S_ERR_INVALID_ARGUMENT;
+    ctx->c.present[attr] = true;
+    return S2S_OK;
+}
+
+S2S_API void s2s_context_set_time(s2s_context *ctx, int64_t unix_seconds) {
+    if (ctx == nullptr) return;
+    ctx->c.time_set = true;
+    ctx->c.now = unix_seconds;
+}
+
+S2S_API void s2s_context_set_peer(s2s_context *ctx, const s2s_peer *peer) {
+    if (ctx != nullptr) ctx->c.peer = peer;
+}
+
+S2S_API void s2s_context_free(s2s_context *ctx) { std::unique_ptr<s2s_context> owned(ctx); }
+
+}  // extern "C"

@@ -1,0 +1,615 @@
+// caveat_eval.cpp: the first-party caveat language, one evaluator for all hosts.
+//
+// A caveat is "key SP op SP value".  Evaluation runs in a fixed order so that
+// the same token gets the same answer on every host:
+//
+//   1. lexical:  printable UTF-8 text, single spaces, key [a-z0-9._]+, ASCII op,
+//                non-empty value                       else CAVEAT_MALFORMED
+//   2. key:      a row of kRules                       else CAVEAT_UNKNOWN
+//   3. operator: one the row allows                    else CAVEAT_UNKNOWN
+//   4. value:    parses for that key and operator      else CAVEAT_MALFORMED
+//   5. context:  the host supplied the attribute       else CONTEXT_MISSING
+//   6. match:    the row's matcher                     else its specific reason
+//
+// Steps 1-4 depend on the token alone, so a malformed caveat is reported as
+// malformed even by a host that does not supply its attribute.
+//
+// Control characters (C0, DEL and C1) and invalid UTF-8 are refused anywhere
+// in a caveat: values end up in HTTP headers, logs and the decision's identity,
+// where a CR/LF or an overlong encoding of '/' would be an injection or a
+// look-alike.  Comparison is byte-exact: no normalization, no case folding
+// except for Redis command names, which Redis itself folds.
+//
+// Nothing here allocates: lists are walked in place, addresses are parsed into
+// stack buffers, and the state's views point into the caveat text.
+#include "caveat_eval.hpp"
+
+#include <cstddef>
+#include <cstdio>
+
+namespace s2s {
+namespace {
+
+// ---- operators ---------------------------------------------------------------
+
+enum Op : unsigned {
+    kOpEq = 1u << 0,      // =
+    kOpIn = 1u << 1,      // in a,b
+    kOpPrefix = 1u << 2,  // prefix p   /  prefix p1,p2 for Redis keys and channels
+    kOpBefore = 1u << 3,  // <  (time: expires)
+    kOpAfter = 1u << 4,   // >  (time: not before)
+};
+
+struct OpToken {
+    std::string_view token;
+    Op op;
+};
+
+constexpr OpToken kOpTokens[] = {
+    {"=", kOpEq}, {"in", kOpIn}, {"prefix", kOpPrefix}, {"<", kOpBefore}, {">", kOpAfter},
+};
+
+// ---- lexical rules -----------------------------------------------------------
+
+// Strict UTF-8 (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF)
+// without control characters: C0, DEL and C1 (U+0080..U+009F).
+bool printable_utf8(std::string_view text) {
+    const auto *p = reinterpret_cast<const unsigned char *>(text.data());
+    const auto *end = p + text.size();
+    while (p < end) {
+        unsigned c = *p;
+        if (c < 0x80) {
+            if (c < 0x20 || c == 0x7f) return false;
+            ++p;
+            continue;
+        }
+        size_t extra;
+        unsigned cp;
+        unsigned min;
+        if (c >= 0xc2 && c <= 0xdf) {
+            extra = 1, cp = c & 0x1f, min = 0x80;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            extra = 2, cp = c & 0x0f, min = 0x800;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            extra = 3, cp = c & 0x07, min = 0x10000;
+        } else {
+            return false;  // a continuation byte first, 0xc0/0xc1, or 0xf5..0xff
+        }
+        if (static_cast<size_t>(end - p) <= extra) return false;
+        for (size_t i = 1; i <= extra; ++i) {
+            if ((p[i] & 0xc0) != 0x80) return false;
+            cp = (cp << 6) | (p[i] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+        if (cp >= 0x80 && cp <= 0x9f) return false;
+        p += extra + 1;
+    }
+    return true;
+}
+
+bool key_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_';
+}
+
+// Splits "key SP op SP value"; false if the caveat breaks a lexical rule.
+bool split_caveat(std::string_view caveat, std::string_view &key, std::string_view &op,
+                  std::string_view &value) {
+    if (!printable_utf8(caveat)) return false;
+    size_t sp1 = caveat.find(' ');
+    if (sp1 == std::string_view::npos || sp1 == 0) return false;
+    size_t sp2 = caveat.find(' ', sp1 + 1);
+    if (sp2 == std::string_view::npos || sp2 == sp1 + 1) return false;
+    key = caveat.substr(0, sp1);
+    op = caveat.substr(sp1 + 1, sp2 - sp1 - 1);
+    value = caveat.substr(sp2 + 1);
+    if (value.empty() || value.front() == ' ' || value.back() == ' ') return false;
+    if (value.find("  ") != std::string_view::npos) return false;
+    for (char c : key) {
+        if (!key_char(c)) return false;
+    }
+    for (char c : op) {
+        if (static_cast<unsigned char>(c) >= 0x80) return false;
+    }
+    return true;
+}
+
+// ---- lists -------------------------------------------------------------------
+
+// Walks "a,b,c" one item at a time, in place.
+class ListItems {
+public:
+    explicit ListItems(std::string_view list) : rest_(list) {}
+
+    bool next(std::string_view &item) {
+        if (done_) return false;
+        size_t comma = rest_.find(',');
+        if (comma == std::string_view::npos) {
+            item = rest_;
+            done_ = true;
+        } else {
+            item = rest_.substr(0, comma);
+            rest_.remove_prefix(comma + 1);
+        }
+        return true;
+    }
+
+private:
+    std::string_view rest_;
+    bool done_ = false;
+};
+
+// Items are non-empty and contain no space.
+bool valid_list(std::string_view list) {
+    ListItems items(list);
+    std::string_view item;
+    while (items.next(item)) {
+        if (item.empty() || item.find(' ') != std::string_view::npos) return false;
+    }
+    return true;
+}
+
+bool list_contains(std::string_view list, std::string_view actual) {
+    ListItems items(list);
+    std::string_view item;
+    while (items.next(item)) {
+        if (item == actual) return true;
+    }
+    return false;
+}
+
+char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+bool ascii_iequal(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+        if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+    }
+    return true;
+}
+
+// ---- addresses ---------------------------------------------------------------
+
+struct Cidr {
+    IpAddress network;
+    unsigned bits = 0;
+};
+
+size_t address_bytes(const IpAddress &a) { return a.family == 4 ? 4 : 16; }
+
+// Whether the first `bits` bits of a and b agree.
+bool same_prefix(const uint8_t *a, const uint8_t *b, unsigned bits) {
+    size_t whole = bits / 8;
+    for (size_t i = 0; i < whole; ++i) {
+        if (a[i] != b[i]) return false;
+    }
+    unsigned rest = bits % 8;
+    if (rest == 0) return true;
+    auto mask = static_cast<uint8_t>(0xff << (8 - rest));
+    return (a[whole] & mask) == (b[whole] & mask);
+}
+
+bool host_bits_zero(const IpAddress &a, unsigned bits) {
+    size_t n = address_bytes(a);
+    for (size_t i = bits / 8; i < n; ++i) {
+        unsigned keep = (i == bits / 8) ? bits % 8 : 0;
+        auto host_mask = static_cast<uint8_t>(0xff >> keep);
+        if ((a.bytes[i] & host_mask) != 0) return false;
+    }
+    return true;
+}
+
+// "addr" or "addr/len"; len in decimal without leading zeros, no host bits set.
+bool parse_cidr(std::string_view text, Cidr &out) {
+    size_t slash = text.find('/');
+    if (!parse_ip(text.substr(0, slash), out.network)) return false;
+    unsigned max_bits = out.network.family == 4 ? 32 : 128;
+    if (slash == std::string_view::npos) {
+        out.bits = max_bits;
+        return true;
+    }
+    std::string_view len = text.substr(slash + 1);
+    if (len.empty() || len.size() > 3 || (len.size() > 1 && len[0] == '0')) return false;
+    unsigned bits = 0;
+    for (char c : len) {
+        if (c < '0' || c > '9') return false;
+        bits = bits * 10 + static_cast<unsigned>(c - '0');
+    }
+    if (bits > max_bits) return false;
+    out.bits = bits;
+    return host_bits_zero(out.network, bits);
+}
+
+bool valid_cidr_list(std::string_view list) {
+    if (!valid_list(list)) return false;
+    ListItems items(list);
+    std::string_view item;
+    Cidr cidr;
+    while (items.next(item)) {
+        if (!parse_cidr(item, cidr)) return false;
+    }
+    return true;
+}
+
+// ::ffff:a.b.c.d, the form an IPv4 client takes on a dual-stack (AF_INET6,
+// IPV6_V6ONLY off) listener.
+bool ipv4_mapped(const IpAddress &a) {
+    static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (a.family != 6) return false;
+    for (size_t i = 0; i < sizeof kMapped; ++i) {
+        if (a.bytes[i] != kMapped[i]) return false;
+    }
+    return true;
+}
+
+// An IPv4 network matches an IPv4 client and an IPv4-mapped IPv6 client: the
+// same machine reaches a dual-stack listener as ::ffff:a.b.c.d, and a token
+// scoped to 10.0.0.0/8 must not stop working when the host switches listeners.
+// The reverse is not done: an IPv6 network matches IPv6 clients only (a plain
+// IPv4 client never matches ::ffff:0:0/96), which can only deny.
+bool cidr_contains(const Cidr &cidr, const IpAddress &client) {
+    if (cidr.network.family == 4) {
+        if (client.family == 4) return same_prefix(cidr.network.bytes.data(), client.bytes.data(), cidr.bits);
+        if (ipv4_mapped(client)) {
+            return same_prefix(cidr.network.bytes.data(), client.bytes.data() + 12, cidr.bits);
+        }
+        return false;
+    }
+    return client.family == 6 && same_prefix(cidr.network.bytes.data(), client.bytes.data(), cidr.bits);
+}
+
+// ---- certificates ------------------------------------------------------------
+
+int base64url_value(char c) {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '-') return 62;
+    if (c == '_') return 63;
+    return -1;
+}
+
+// RFC 8705 x5t#S256: base64url without padding of 32 bytes, in canonical form
+// (43 characters; the last carries 4 bits of data and 2 zero bits).
+bool valid_x5t_s256(std::string_view v) {
+    if (v.size() != 43) return false;
+    for (char c : v) {
+        if (base64url_value(c) < 0) return false;
+    }
+    return (base64url_value(v.back()) & 0x3) == 0;
+}
+
+constexpr std::string_view kSpiffeScheme = "spiffe://";
+
+bool valid_spiffe_value(std::string_view v) {
+    return v.size() > kSpiffeScheme.size() && v.substr(0, kSpiffeScheme.size()) == kSpiffeScheme &&
+           v.find(' ') == std::string_view::npos;
+}
+
+// The reasons every certificate-bound caveat shares, before comparing.
+s2s_reason peer_reason(const PeerFacts &peer) {
+    if (!peer.present) return S2S_REASON_CERT_REQUIRED;
+    if (!peer.trusted) return S2S_REASON_CERT_UNTRUSTED;
+    return S2S_REASON_OK;
+}
+
+// ---- the table ---------------------------------------------------------------
+
+struct Facts {
+    const Context &ctx;
+    const PeerFacts &peer;
+    int64_t now;  // the context's time if set, else the clock
+};
+
+struct KeyRule;
+// Whether `value` is well formed for this key and operator.
+using Validator = bool (*)(Op op, std::string_view value);
+// Whether the context meets the caveat; called only after the validator
+// accepted the value and, for rows with an attribute, the attribute is present.
+using Matcher = s2s_reason (*)(const KeyRule &rule, Op op, std::string_view value,
+                               const Facts &facts, CaveatState &state);
+
+constexpr int kNoAttr = -1;  // a row that reads the clock, the peer or the state
+
+struct KeyRule {
+    std::string_view key;
+    int attr;       // the s2s_attr the row reads, or kNoAttr
+    unsigned ops;   // Op bits the key accepts
+    Validator valid;
+    Matcher match;
+};
+
+// Validators.
+
+bool valid_text_or_list(Op op, std::string_view value) { return op != kOpIn || valid_list(value); }
+
+bool valid_list_value(Op, std::string_view value) { return valid_list(value); }
+
+bool valid_any(Op, std::string_view) { return true; }
+
+bool valid_time(Op, std::string_view value) {
+    int64_t seconds;
+    bool frac;
+    return parse_rfc3339_utc(value, seconds, frac);
+}
+
+bool valid_cidrs(Op, std::string_view value) { return valid_cidr_list(value); }
+
+bool valid_cert_sha256(Op, std::string_view value) { return valid_x5t_s256(value); }
+
+bool valid_spiffe(Op, std::string_view value) { return valid_spiffe_value(value); }
+
+bool valid_path(Op, std::string_view value) { return value.front() == '/'; }
+
+// Matchers.
+
+s2s_reason match_time(const KeyRule &, Op op, std::string_view value, const Facts &facts,
+                      CaveatState &) {
+    int64_t t;
+    bool frac;
+    if (!parse_rfc3339_utc(value, t, frac)) return S2S_REASON_CAVEAT_MALFORMED;
+    // The clock has whole seconds: now < t.f holds at now == t when f > 0, and
+    // now > t.f is the same as now > t.
+    if (op == kOpBefore) {
+        bool before = frac ? facts.now <= t : facts.now < t;
+        return before ? S2S_REASON_OK : S2S_REASON_EXPIRED;
+    }
+    return facts.now > t ? S2S_REASON_OK : S2S_REASON_NOT_YET_VALID;
+}
+
+s2s_reason match_text(const KeyRule &rule, Op op, std::string_view value, const Facts &facts,
+                      CaveatState &) {
+    std::string_view actual = facts.ctx.value[static_cast<size_t>(rule.attr)];
+    // A single-valued attribute marked present without a value (data() null)
+    // matches nothing: caveat values are never empty.
+    bool ok = op == kOpEq ? actual.data() != nullptr && actual == value
+                          : actual.data() != nullptr && list_contains(value, actual);
+    return ok ? S2S_REASON_OK : S2S_REASON_CAVEAT_UNSATISFIED;
+}
+
+s2s_reason match_identity(const KeyRule &, Op, std::string_view value, const Facts &,
+                          CaveatState &state) {
+    if (state.identity.empty()) {
+        state.identity = value;
+        return S2S_REASON_OK;
+    }
+    return state.identity == value ? S2S_REASON_OK : S2S_REASON_IDENTITY_CONFLICT;
+}
+
+s2s_reason match_client_ip(const KeyRule &, Op, std::string_view value, const Facts &facts,
+                           CaveatState &) {
+    ListItems items(value);
+    std::string_view item;
+    Cidr cidr;
+    while (items.next(item)) {
+        if (!parse_cidr(item, cidr)) return S2S_REASON_CAVEAT_MALFORMED;
+        if (cidr_contains(cidr, facts.ctx.client_ip)) return S2S_REASON_OK;
+    }
+    return S2S_REASON_CAVEAT_UNSATISFIED;
+}
+
+s2s_reason match_cert_sha256(const KeyRule &, Op, std::string_view value, const Facts &facts,
+                             CaveatState &) {
+    s2s_reason r = peer_reason(facts.peer);
+    if (r != S2S_REASON_OK) return r;
+    return facts.peer.cert_sha256 == value ? S2S_REASON_OK : S2S_REASON_CERT_MISMATCH;
+}
+
+s2s_reason match_spiffe_id(const KeyRule &, Op op, std::string_view value, const Facts &facts,
+                           CaveatState &) {
+    s2s_reason r = peer_reason(facts.peer);
+    if (r != S2S_REASON_OK) return r;
+    std::string_view id = facts.peer.spiffe_id;
+    bool ok = !id.empty() && (op == kOpEq ? id == value : path_has_prefix(id, value));
+    return ok ? S2S_REASON_OK : S2S_REASON_CERT_MISMATCH;
+}
+
+s2s_reason match_http_path(const KeyRule &rule, Op op, std::string_view value, const Facts &facts,
+                           CaveatState &) {
+    std::string_view path = facts.ctx.value[static_cast<size_t>(rule.attr)];
+    bool ok = path.data() != nullptr && (op == kOpEq ? path == value : path_has_prefix(path, value));
+    return ok ? S2S_REASON_OK : S2S_REASON_CAVEAT_UNSATISFIED;
+}
+
+s2s_reason match_redis_cmd(const KeyRule &rule, Op, std::string_view value, const Facts &facts,
+                           CaveatState &) {
+    std::string_view cmd = facts.ctx.value[static_cast<size_t>(rule.attr)];
+    if (cmd.data() == nullptr) return S2S_REASON_CAVEAT_UNSATISFIED;
+    ListItems items(value);
+    std::string_view item;
+    while (items.next(item)) {
+        if (ascii_iequal(item, cmd)) return S2S_REASON_OK;
+    }
+    return S2S_REASON_CAVEAT_UNSATISFIED;
+}
+
+// Every key (or channel) of the command starts with one of the prefixes.  A
+// command with no keys passes: there is nothing it could reach.
+s2s_reason match_redis_prefixes(const KeyRule &rule, Op, std::string_view value,
+                                const Facts &facts, CaveatState &) {
+    const auto &names =
+        rule.attr == S2S_ATTR_REDIS_KEY ? facts.ctx.redis_keys : facts.ctx.redis_channels;
+    for (std::string_view name : names) {
+        bool covered = false;
+        ListItems items(value);
+        std::string_view prefix;
+        while (!covered && items.next(prefix)) {
+            covered = name.substr(0, prefix.size()) == prefix;
+        }
+        if (!covered) return S2S_REASON_CAVEAT_UNSATISFIED;
+    }
+    return S2S_REASON_OK;
+}
+
+// The proxy either knows the backend user (then the caveat must name it) or
+// asks the token (present without a value): then the caveat declares it, and
+// all such declarations must agree, as `identity` does.
+s2s_reason match_redis_user(const KeyRule &rule, Op, std::string_view value, const Facts &facts,
+                            CaveatState &state) {
+    std::string_view user = facts.ctx.value[static_cast<size_t>(rule.attr)];
+    if (user.data() != nullptr) return user == value ? S2S_REASON_OK : S2S_REASON_CAVEAT_UNSATISFIED;
+    if (state.redis_user.empty()) {
+        state.redis_user = value;
+        return S2S_REASON_OK;
+    }
+    return state.redis_user == value ? S2S_REASON_OK : S2S_REASON_IDENTITY_CONFLICT;
+}
+
+// One row per caveat key: adding a key is adding a row.
+constexpr KeyRule kRules[] = {
+    {"time", kNoAttr, kOpBefore | kOpAfter, valid_time, match_time},
+    {"service", S2S_ATTR_SERVICE, kOpEq | kOpIn, valid_text_or_list, match_text},
+    {"identity", kNoAttr, kOpEq, valid_any, match_identity},
+    {"client.ip", S2S_ATTR_CLIENT_IP, kOpIn, valid_cidrs, match_client_ip},
+    {"cert.sha256", kNoAttr, kOpEq, valid_cert_sha256, match_cert_sha256},
+    {"spiffe.id", kNoAttr, kOpEq | kOpPrefix, valid_spiffe, match_spiffe_id},
+    {"http.method", S2S_ATTR_HTTP_METHOD, kOpIn, valid_list_value, match_text},
+    {"http.path", S2S_ATTR_HTTP_PATH, kOpEq | kOpPrefix, valid_path, match_http_path},
+    {"http.host", S2S_ATTR_HTTP_HOST, kOpEq | kOpIn, valid_text_or_list, match_text},
+    {"redis.cmd", S2S_ATTR_REDIS_CMD, kOpIn, valid_list_value, match_redis_cmd},
+    {"redis.key", S2S_ATTR_REDIS_KEY, kOpPrefix, valid_list_value, match_redis_prefixes},
+    {"redis.channel", S2S_ATTR_REDIS_CHANNEL, kOpPrefix, valid_list_value, match_redis_prefixes},
+    {"redis.user", S2S_ATTR_REDIS_USER, kOpEq, valid_any, match_redis_user},
+    {"pg.db", S2S_ATTR_PG_DB, kOpIn, valid_list_value, match_text},
+    {"pg.role", S2S_ATTR_PG_ROLE, kOpIn, valid_list_value, match_text},
+};
+
+const KeyRule *find_rule(std::string_view key) {
+    for (const KeyRule &rule : kRules) {
+        if (rule.key == key) return &rule;
+    }
+    return nullptr;
+}
+
+bool find_op(std::string_view token, Op &out) {
+    for (const OpToken &t : kOpTokens) {
+        if (t.token == token) {
+            out = t.op;
+            return true;
+        }
+    }
+    return false;
+}
+
+// ---- time --------------------------------------------------------------------
+
+bool leap_year(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+unsigned days_in_month(int64_t y, unsigned m) {
+    static constexpr unsigned kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return (m == 2 && leap_year(y)) ? 29 : kDays[m - 1];
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (years >= 1970 here).
+// Counting years from March puts the leap day last, so a month's offset is a
+// closed formula: (153 * m' + 2) / 5 days before month m' (March = 0).
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+    if (m <= 2) y -= 1;
+    int64_t era = y / 400;                                       // y >= 1969: no negative case
+    auto year_of_era = static_cast<unsigned>(y - era * 400);     // [0, 399]
+    unsigned month_from_march = m > 2 ? m - 3 : m + 9;           // [0, 11]
+    unsigned day_of_year = (153 * month_from_march + 2) / 5 + d - 1;
+    unsigned day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    return era * 146097 + static_cast<int64_t>(day_of_era) - 719468;  // 719468: 0000-03-01 to 1970-01-01
+}
+
+void civil_from_days(int64_t days, int64_t &y, unsigned &m, unsigned &d) {
+    days += 719468;
+    int64_t era = days / 146097;  // days >= 0 here
+    auto day_of_era = static_cast<unsigned>(days - era * 146097);
+    unsigned year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+    unsigned day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    unsigned month_from_march = (5 * day_of_year + 2) / 153;
+    d = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    m = month_from_march < 10 ? month_from_march + 3 : month_from_march - 9;
+    y = static_cast<int64_t>(year_of_era) + era * 400 + (m <= 2 ? 1 : 0);
+}
+
+// Reads exactly `width` ASCII digits at text[pos].
+bool read_digits(std::string_view text, size_t pos, size_t width, unsigned &out) {
+    if (pos + width > text.size()) return false;
+    out = 0;
+    for (size_t i = pos; i < pos + width; ++i) {
+        if (text[i] < '0' || text[i] > '9') return false;
+        out = out * 10 + static_cast<unsigned>(text[i] - '0');
+    }
+    return true;
+}
+
+constexpr int64_t kMaxFormattable = 253402300799;  // 9999-12-31T23:59:59Z
+
+}  // namespace
+
+// "YYYY-MM-DDTHH:MM:SS[.d{1,9}]Z": uppercase T and Z, no offsets, no leap
+// second, years 1970-9999.
+bool parse_rfc3339_utc(std::string_view text, int64_t &seconds, bool &frac_nonzero) {
+    unsigned year, month, day, hour, minute, second;
+    if (text.size() < 20 || text.size() > 30) return false;
+    if (!read_digits(text, 0, 4, year) || text[4] != '-' || !read_digits(text, 5, 2, month) ||
+        text[7] != '-' || !read_digits(text, 8, 2, day) || text[10] != 'T' ||
+        !read_digits(text, 11, 2, hour) || text[13] != ':' || !read_digits(text, 14, 2, minute) ||
+        text[16] != ':' || !read_digits(text, 17, 2, second)) {
+        return false;
+    }
+    size_t pos = 19;
+    bool frac = false;
+    if (text[pos] == '.') {
+        size_t start = ++pos;
+        while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+            frac = frac || text[pos] != '0';
+            ++pos;
+        }
+        if (pos == start || pos - start > 9) return false;
+    }
+    if (pos + 1 != text.size() || text[pos] != 'Z') return false;
+    if (year < 1970 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) ||
+        hour > 23 || minute > 59 || second > 59) {
+        return false;
+    }
+    seconds = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+    frac_nonzero = frac;
+    return true;
+}
+
+// Whole seconds; "" outside 1970-01-01T00:00:00Z .. 9999-12-31T23:59:59Z, the
+// range parse_rfc3339_utc accepts, so a caller cannot mint an unreadable time.
+std::string format_rfc3339_utc(int64_t seconds) {
+    if (seconds < 0 || seconds > kMaxFormattable) return {};
+    int64_t days = seconds / 86400;
+    int64_t in_day = seconds % 86400;
+    int64_t y;
+    unsigned m, d;
+    civil_from_days(days, y, m, d);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", static_cast<long long>(y),
+                  m, d, static_cast<long long>(in_day / 3600),
+                  static_cast<long long>(in_day / 60 % 60), static_cast<long long>(in_day % 60));
+    return buf;
+}
+
+// `/v1/orders` covers `/v1/orders` and `/v1/orders/7`, not `/v1/ordersX`; a
+// prefix ending in '/' covers everything below it.
+bool path_has_prefix(std::string_view path, std::string_view prefix) {
+    if (prefix.empty() || path.size() < prefix.size()) return false;
+    if (path.substr(0, prefix.size()) != prefix) return false;
+    return path.size() == prefix.size() || prefix.back() == '/' || path[prefix.size()] == '/';
+}
+
+CaveatResult eval_caveat(std::string_view caveat, const Context &ctx, const PeerFacts &peer,
+                         int64_t now, CaveatState &state) {
+    std::string_view key, op_token, value;
+    if (!split_caveat(caveat, key, op_token, value)) return {S2S_REASON_CAVEAT_MALFORMED};
+    const KeyRule *rule = find_rule(key);
+    Op op;
+    if (rule == nullptr || !find_op(op_token, op) || (rule->ops & op) == 0) {
+        return {S2S_REASON_CAVEAT_UNKNOWN};
+    }
+    if (!rule->valid(op, value)) return {S2S_REASON_CAVEAT_MALFORMED};
+    if (rule->attr != kNoAttr && !ctx.present[static_cast<size_t>(rule->attr)]) {
+        return {S2S_REASON_CONTEXT_MISSING};
+    }
+    Facts facts{ctx, peer, ctx.time_set ? ctx.now : now};
+    return {rule->match(*rule, op, value, facts, state)};
+}
+
+}  // namespace s2s
