@@ -43,7 +43,10 @@ bool parse_key_spec(const redisReply *r, KeySpec &spec) {
         for (size_t i = 0; i < flags->elements; ++i) {
             std::string f = ascii_lower(text_of(flags->element[i]));
             if (f == "not_key") spec.not_key = true;
-            if (f == "incomplete" || f == "variable_flags") spec.uncertain = true;
+            // VARIABLE_FLAGS (SET, with its GET option) only says the access
+            // flags vary with the arguments; the key positions do not, and
+            // caveats do not tell reads from writes, so it changes nothing here.
+            if (f == "incomplete") spec.uncertain = true;
         }
     }
     const redisReply *bs = map_get(r, "begin_search");

@@ -11,8 +11,7 @@
 // argument parser takes the last one).  Over-reporting keys can only deny.
 //
 // A command's keys are "uncertain" (the proxy leaves redis.key absent, so a
-// key caveat denies it) when a spec is incomplete, has variable flags or an
-// unknown search, when a computed range does not fit the arguments, when the
+// key caveat denies it) when a spec is incomplete or has an unknown search, when a computed range does not fit the arguments, when the
 // command runs scripts, reaches the whole key space, or is unknown.
 #pragma once
 
@@ -35,7 +34,7 @@ struct KeySpec {
     int lastkey = 0, keystep = 1, limit = 0;
     int keynumidx = 0, firstkey = 0;
     bool not_key = false;    // a shard channel, not a key
-    bool uncertain = false;  // incomplete, variable flags or unknown search
+    bool uncertain = false;  // incomplete or unknown search
 };
 
 struct CommandInfo {
