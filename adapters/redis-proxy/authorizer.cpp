@@ -47,6 +47,11 @@ bool find_channels(const CommandInfo &info, const std::vector<std::string_view> 
     return true;
 }
 
+bool is_pubsub(const std::string &n) {
+    return n == "subscribe" || n == "ssubscribe" || n == "psubscribe" || n == "publish" ||
+           n == "spublish" || n.rfind("pubsub|", 0) == 0;
+}
+
 bool keys_of(const CommandInfo &info, const std::vector<std::string_view> &argv,
              std::vector<std::string_view> &keys) {
     const std::string &n = info.name;
@@ -94,6 +99,13 @@ void analyze_command(const CommandTable *table, const std::vector<std::string_vi
     if (!facts.keys_known) facts.keys.clear();
     facts.channels_known = find_channels(*info, argv, facts.channels);
     if (!facts.channels_known) facts.channels.clear();
+    // A key caveat confines pub/sub too: channels share the key namespace for
+    // it (as shard channels do in Redis's own key specs), so a token limited to
+    // `orders:` keys cannot SUBSCRIBE to `secret` or PSUBSCRIBE to `*`.
+    if (is_pubsub(info->name)) {
+        facts.keys_known = facts.channels_known;
+        facts.keys = facts.channels;
+    }
 }
 
 Denial Authorizer::check(const s2s_grant *grant, const char *client_ip, const CommandFacts &facts) {

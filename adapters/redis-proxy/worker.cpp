@@ -276,13 +276,15 @@ bool Worker::connect_backend(Client *c) {
 void Worker::backend_failed(Client *c, const char *why) {
     log_msg(LOG_WARNING, "backend connection of client %s: %s", c->ip, why);
     flush_run(c);
+    const char *lost = c->backend_connecting ? kBackendDown : kBackendLost;
+    size_t lost_len = std::strlen(lost);
     while (!c->pending_empty()) {
         Pending &p = c->pending_front();
         if (p.kind == Pending::Kind::kLocal) {
             c->out.append(p.text.data(), p.text.size());
         } else if (p.kind != Pending::Kind::kSwallow) {
             for (uint32_t i = 0; i < std::max<uint32_t>(p.remaining, 1); ++i)
-                c->out.append(kBackendLost, sizeof kBackendLost - 1);
+                c->out.append(lost, lost_len);
         }
         c->pending_pop();
     }
@@ -579,7 +581,8 @@ void Worker::handle_command(Client *c, const char *frame, size_t frame_len) {
             send_backend(c, {"DISCARD"});
             Pending p;
             p.kind = Pending::Kind::kReplace;
-            p.text = denial_reply(denial, facts_, authz_.decision);
+            p.text = "-EXECABORT Transaction discarded because EXEC is not permitted: " +
+                     denial_reply(denial, facts_, authz_.decision).substr(1);
             push_pending(c, std::move(p));
             return;
         }
