@@ -8,6 +8,7 @@
 // It runs in the foreground and logs to stderr (or syslog), as systemd wants.
 #include <netdb.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -116,6 +117,14 @@ int main(int argc, char **argv) {
     if (test_only) {
         std::fprintf(stderr, "s2sauth-redis-proxy: configuration %s is valid\n", config_path.c_str());
         return 0;
+    }
+
+    // Each client holds two descriptors (client and backend): raise the soft
+    // limit as far as the hard one allows.
+    struct rlimit files;
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &files);
     }
 
     TableSource tables(cfg, users);

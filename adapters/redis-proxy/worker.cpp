@@ -386,7 +386,9 @@ void Worker::maybe_resume(Client *c) {
     c->input_paused = false;
     if (!c->in.empty()) {
         size_t used = process_input(c, c->in.data(), c->in.size());
-        if (!c->dead) c->in.consume(used);
+        if (c->dead) return;
+        flush_run(c);  // the run points into `in`: copy it before `in` moves
+        c->in.consume(used);
     }
     if (c->dead) return;
     flush_backend(c);
