@@ -542,6 +542,28 @@ class Suite:
             assert head == b"*1\r\n*2\r\n$9\r\norders:bs\r\n", head
         self.check("BLPOP and XREAD BLOCK through the proxy", blocking)
 
+        def slow_reader():
+            self.admin().set("orders:big100k", "x" * 100000)
+            raw = Raw(self.proxy_port)
+            raw.send(cmd("AUTH", t_orders))
+            assert raw.read_exact(b"+OK\r\n") == b"+OK\r\n"
+            raw.send(cmd("GET", "orders:big100k") * 2000)  # 200 MB of replies, none read yet
+            time.sleep(2)
+            rss_kib = int([l for l in open("/proc/%d/status" % self.proxy.pid)
+                           if l.startswith("VmRSS:")][0].split()[1])
+            assert rss_kib < 64 * 1024, "proxy RSS %d KiB with a slow reader" % rss_kib
+            one = b"$100000\r\n" + b"x" * 100000 + b"\r\n"
+            total = 0
+            raw.s.settimeout(10)
+            while total < len(one) * 2000:
+                chunk = raw.s.recv(1 << 20)
+                assert chunk, "closed after %d bytes" % total
+                total += len(chunk)
+            assert total == len(one) * 2000
+            raw.send(cmd("PING"))
+            assert raw.read_exact(b"+PONG\r\n") == b"+PONG\r\n"
+        self.check("a slow reader: proxy memory stays bounded, every reply arrives", slow_reader)
+
         def reset_and_select():
             r = self.client(t_full)
             assert r.execute_command("SELECT", "1") == b"OK" or True
