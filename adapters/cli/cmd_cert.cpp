@@ -4,35 +4,26 @@
 #include <string>
 
 #include "cli.hpp"
+#include "cli_cert.h"
 
 namespace cli {
 
 bool cert_thumbprint(const std::string &pem_path, std::string &out) {
-    std::string pem;
-    if (!read_file_bytes(pem_path, 1 << 20, pem)) {
-        usage_error("cannot read certificate " + pem_path);
-        return false;
-    }
-    s2s_error err{};
-    s2s_peer *peer = nullptr;
-    if (s2s_peer_new_pem(nullptr, pem.data(), pem.size(), 0, &peer, &err) != S2S_OK) {
-        fail("certificate", err);
-        return false;
-    }
-    out = s2s_peer_cert_sha256(peer);
-    s2s_peer_free(peer);
-    return !out.empty();
+    char x5t[64];
+    if (s2s_cli_cert_x5t(pem_path.c_str(), x5t, sizeof x5t) != 0) return false;
+    out = x5t;
+    return true;
 }
 
 int cmd_cert(int argc, char **argv) {
-    if (argc < 2 || std::strcmp(argv[1], "inspect") != 0) {
-        return usage_error("usage: s2sauth cert inspect CHAIN.pem");
+    if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "inspect") != 0) {
+        std::fputs("usage: s2sauth cert inspect CHAIN.pem\n\n"
+                   "Prints the leaf's subject, issuer, serial, validity, SANs, SPIFFE ID,\n"
+                   "SHA-256 fingerprint, x5t#S256 (for cert.sha256 caveats) and SPKI pin.\n",
+                   argc >= 2 && std::strcmp(argv[1], "--help") == 0 ? stdout : stderr);
+        return argc >= 2 && std::strcmp(argv[1], "--help") == 0 ? kExitOk : kExitUsage;
     }
-    if (argc != 3) return usage_error("usage: s2sauth cert inspect CHAIN.pem");
-    std::string x5t;
-    if (!cert_thumbprint(argv[2], x5t)) return kExitUsage;
-    std::printf("x5t#S256: %s\n", x5t.c_str());
-    return kExitOk;
+    return s2s_cli_cert_inspect(argc - 1, argv + 1);
 }
 
 }  // namespace cli

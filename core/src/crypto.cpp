@@ -1,12 +1,21 @@
 // crypto.cpp: HMAC-SHA256 from two digests, secretbox, and secret hygiene.
 //
-// OpenSSL's EVP dispatch costs more than a SHA-256 block on short inputs, so the
-// HMAC here keeps a per-thread EVP_MD_CTX with the digest fetched once and runs
-// the RFC 2104 construction itself: inner = H(K^ipad || m), outer = H(K^opad ||
-// inner).  The padded key blocks live on the stack and are wiped after use.
+// OpenSSL 3's EVP layer costs more per call than a SHA-256 block on short
+// inputs (each EVP_DigestInit goes through the provider), and every HMAC here has
+// a fresh key (the previous signature), so nothing can be pre-keyed.  The HMAC
+// therefore runs the RFC 2104 construction over OpenSSL's low-level SHA-256,
+// which uses the same assembly (SHA extensions where the CPU has them) without
+// the dispatch: inner = H(K^ipad || m), outer = H(K^opad || inner).  The padded
+// key blocks and hash states live on the stack and are wiped after use.
+//
+// The low-level SHA256_* functions are deprecated in OpenSSL 3 in favour of EVP,
+// but not removed; this file is their only user.
+#define OPENSSL_SUPPRESS_DEPRECATED 1
+
 #include "crypto.hpp"
 
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <sodium.h>
 
 #include <cstring>
@@ -17,52 +26,66 @@ namespace {
 
 constexpr size_t kBlockBytes = 64;
 
-const EVP_MD *sha256_md() {
-    // Fetched once: EVP_sha256() would look the algorithm up on every init.
-    static EVP_MD *md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    return md;
+// The largest message that fits one final SHA-256 block with its padding.
+constexpr size_t kOneBlockMessage = kBlockBytes - 1 - 8;
+
+void store_state(const SHA256_CTX &ctx, uint8_t *out) {
+    for (int i = 0; i < 8; i++) {
+        out[4 * i] = uint8_t(ctx.h[i] >> 24);
+        out[4 * i + 1] = uint8_t(ctx.h[i] >> 16);
+        out[4 * i + 2] = uint8_t(ctx.h[i] >> 8);
+        out[4 * i + 3] = uint8_t(ctx.h[i]);
+    }
 }
 
-struct DigestCtx {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    ~DigestCtx() { EVP_MD_CTX_free(ctx); }
-};
-
-EVP_MD_CTX *thread_digest_ctx() {
-    thread_local DigestCtx holder;
-    return holder.ctx;
+// Hashes one 64-byte key block followed by a message of at most
+// kOneBlockMessage bytes: exactly two compressions, padding built here.
+void hash_block_and_short(SHA256_CTX &ctx, const uint8_t *key_block, std::string_view a,
+                          std::string_view b, uint8_t *out) {
+    SHA256_Init(&ctx);
+    SHA256_Transform(&ctx, key_block);
+    uint8_t last[kBlockBytes] = {};
+    std::memcpy(last, a.data(), a.size());
+    if (!b.empty()) std::memcpy(last + a.size(), b.data(), b.size());
+    size_t n = a.size() + b.size();
+    last[n] = 0x80;
+    uint64_t bits = uint64_t(kBlockBytes + n) * 8;
+    for (int i = 0; i < 8; i++) last[kBlockBytes - 1 - i] = uint8_t(bits >> (8 * i));
+    SHA256_Transform(&ctx, last);
+    store_state(ctx, out);
+    wipe(last, sizeof last);
 }
 
-bool digest2(EVP_MD_CTX *ctx, const uint8_t *block, std::string_view a, std::string_view b,
-             uint8_t *out) {
-    unsigned int n = 0;
-    return EVP_DigestInit_ex2(ctx, sha256_md(), nullptr) == 1 &&
-           EVP_DigestUpdate(ctx, block, kBlockBytes) == 1 &&
-           (a.empty() || EVP_DigestUpdate(ctx, a.data(), a.size()) == 1) &&
-           (b.empty() || EVP_DigestUpdate(ctx, b.data(), b.size()) == 1) &&
-           EVP_DigestFinal_ex(ctx, out, &n) == 1 && n == kHashBytes;
-}
-
-// HMAC over the concatenation a || b, without building it.
+// HMAC over the concatenation a || b, without building it.  Identifiers and
+// caveats are nearly always short, so the common case is four compressions
+// with no buffering; longer messages take the streaming path.
 bool hmac_concat(const uint8_t *key, size_t key_len, std::string_view a, std::string_view b,
                  Digest &out) {
-    if (key_len > kBlockBytes || sha256_md() == nullptr) return false;
-    EVP_MD_CTX *ctx = thread_digest_ctx();
-    if (ctx == nullptr) return false;
-
-    uint8_t ipad[kBlockBytes], opad[kBlockBytes];
-    for (size_t i = 0; i < kBlockBytes; i++) {
-        uint8_t k = i < key_len ? key[i] : 0;
-        ipad[i] = k ^ 0x36;
-        opad[i] = k ^ 0x5c;
-    }
+    if (key_len > kBlockBytes) return false;
+    // The key block, zero-padded, then XORed a word at a time.
+    uint64_t key_words[kBlockBytes / 8] = {};
+    std::memcpy(key_words, key, key_len);
+    uint64_t pad_words[kBlockBytes / 8];
+    auto *pad = reinterpret_cast<const uint8_t *>(pad_words);
     uint8_t inner[kHashBytes];
-    bool ok = digest2(ctx, ipad, a, b, inner) &&
-              digest2(ctx, opad, std::string_view(reinterpret_cast<char *>(inner), kHashBytes),
-                      {}, out.data());
-    wipe(ipad, sizeof ipad);
-    wipe(opad, sizeof opad);
+    SHA256_CTX ctx;
+    bool ok = true;
+    for (size_t i = 0; i < kBlockBytes / 8; i++) pad_words[i] = key_words[i] ^ 0x3636363636363636ull;
+    if (a.size() + b.size() <= kOneBlockMessage) {
+        hash_block_and_short(ctx, pad, a, b, inner);
+    } else {
+        ok = SHA256_Init(&ctx) == 1 && SHA256_Update(&ctx, pad, kBlockBytes) == 1 &&
+             SHA256_Update(&ctx, a.data(), a.size()) == 1 &&
+             (b.empty() || SHA256_Update(&ctx, b.data(), b.size()) == 1) &&
+             SHA256_Final(inner, &ctx) == 1;
+    }
+    for (size_t i = 0; i < kBlockBytes / 8; i++) pad_words[i] = key_words[i] ^ 0x5c5c5c5c5c5c5c5cull;
+    hash_block_and_short(ctx, pad, {reinterpret_cast<const char *>(inner), kHashBytes}, {},
+                         out.data());
+    wipe(key_words, sizeof key_words);
+    wipe(pad_words, sizeof pad_words);
     wipe(inner, sizeof inner);
+    wipe(&ctx, sizeof ctx);
     return ok;
 }
 
@@ -74,7 +97,7 @@ std::string_view as_view(const Digest &d) {
 
 bool crypto_init() {
     static int rc = sodium_init();
-    return rc >= 0 && sha256_md() != nullptr;
+    return rc >= 0;
 }
 
 bool hmac_sha256(const uint8_t *key, size_t key_len, std::string_view msg, Digest &out) {

@@ -24,8 +24,11 @@
 // stack buffers, and the state's views point into the caveat text.
 #include "caveat_eval.hpp"
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 namespace s2s {
 namespace {
@@ -51,59 +54,116 @@ constexpr OpToken kOpTokens[] = {
 
 // ---- lexical rules -----------------------------------------------------------
 
-// Strict UTF-8 (RFC 3629: no overlongs, no surrogates, nothing above U+10FFFF)
-// without control characters: C0, DEL and C1 (U+0080..U+009F).
-bool printable_utf8(std::string_view text) {
-    const auto *p = reinterpret_cast<const unsigned char *>(text.data());
-    const auto *end = p + text.size();
-    while (p < end) {
-        unsigned c = *p;
+// The length of the UTF-8 sequence at p (strict RFC 3629: no overlongs, no
+// surrogates, nothing above U+10FFFF), or 0 if it is invalid or encodes a C1
+// control (U+0080..U+009F).  p[0] is not ASCII.
+size_t utf8_sequence(const unsigned char *p, size_t avail) {
+    unsigned c = p[0];
+    size_t extra;
+    unsigned cp;
+    unsigned min;
+    if (c >= 0xc2 && c <= 0xdf) {
+        extra = 1, cp = c & 0x1f, min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        extra = 2, cp = c & 0x0f, min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        extra = 3, cp = c & 0x07, min = 0x10000;
+    } else {
+        return 0;  // a continuation byte first, 0xc0/0xc1, or 0xf5..0xff
+    }
+    if (avail <= extra) return 0;
+    for (size_t i = 1; i <= extra; ++i) {
+        if ((p[i] & 0xc0) != 0x80) return 0;
+        cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+    if (cp <= 0x9f) return 0;
+    return extra + 1;
+}
+
+constexpr std::array<bool, 256> kKeyChars = [] {
+    std::array<bool, 256> t{};
+    for (int c = 'a'; c <= 'z'; ++c) t[static_cast<size_t>(c)] = true;
+    for (int c = '0'; c <= '9'; ++c) t[static_cast<size_t>(c)] = true;
+    t['.'] = t['_'] = true;
+    return t;
+}();
+
+bool key_char(char c) { return kKeyChars[static_cast<unsigned char>(c)]; }
+
+// Whether text is printable ASCII (0x20..0x7e): the common case, checked
+// eight bytes at a time (a caveat is the one input whose every byte is looked
+// at on every request).  hasless(x, n) = (x - n*ones) & ~x & highs is non-zero
+// exactly when some byte of x is below n (n <= 128).
+bool plain_ascii(const unsigned char *s, size_t n) {
+    constexpr uint64_t kOnes = 0x0101010101010101ull;
+    constexpr uint64_t kHighs = 0x8080808080808080ull;
+    auto bad_bytes = [&](uint64_t x) {
+        uint64_t below_space = (x - kOnes * 0x20) & ~x & kHighs;
+        uint64_t del = x ^ (kOnes * 0x7f);  // a zero byte where x has DEL
+        uint64_t is_del = (del - kOnes) & ~del & kHighs;
+        return below_space | is_del | (x & kHighs);
+    };
+    if (n < 8) {
+        for (size_t i = 0; i < n; ++i) {
+            if (s[i] < 0x20 || s[i] > 0x7e) return false;
+        }
+        return true;
+    }
+    uint64_t bad = 0;
+    uint64_t x;
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+        std::memcpy(&x, s + i, 8);
+        bad |= bad_bytes(x);
+    }
+    std::memcpy(&x, s + n - 8, 8);  // the tail, overlapping the last full word
+    return (bad | bad_bytes(x)) == 0;
+}
+
+// The general scan, for text with non-ASCII bytes: strict UTF-8 without
+// control characters.
+bool printable_utf8(const unsigned char *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
         if (c < 0x80) {
             if (c < 0x20 || c == 0x7f) return false;
-            ++p;
-            continue;
-        }
-        size_t extra;
-        unsigned cp;
-        unsigned min;
-        if (c >= 0xc2 && c <= 0xdf) {
-            extra = 1, cp = c & 0x1f, min = 0x80;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            extra = 2, cp = c & 0x0f, min = 0x800;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            extra = 3, cp = c & 0x07, min = 0x10000;
+            ++i;
         } else {
-            return false;  // a continuation byte first, 0xc0/0xc1, or 0xf5..0xff
+            size_t len = utf8_sequence(s + i, n - i);
+            if (len == 0) return false;
+            i += len;
         }
-        if (static_cast<size_t>(end - p) <= extra) return false;
-        for (size_t i = 1; i <= extra; ++i) {
-            if ((p[i] & 0xc0) != 0x80) return false;
-            cp = (cp << 6) | (p[i] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-        if (cp >= 0x80 && cp <= 0x9f) return false;
-        p += extra + 1;
     }
     return true;
 }
 
-bool key_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_';
-}
-
-// Splits "key SP op SP value"; false if the caveat breaks a lexical rule.
+// Splits "key SP op SP value"; false if the caveat breaks a lexical rule: a
+// control byte (C0, DEL, C1) or invalid UTF-8 anywhere, a leading, trailing
+// or doubled space, fewer than two spaces, a key outside [a-z0-9._], or a
+// non-ASCII operator.
 bool split_caveat(std::string_view caveat, std::string_view &key, std::string_view &op,
                   std::string_view &value) {
-    if (!printable_utf8(caveat)) return false;
-    size_t sp1 = caveat.find(' ');
-    if (sp1 == std::string_view::npos || sp1 == 0) return false;
-    size_t sp2 = caveat.find(' ', sp1 + 1);
-    if (sp2 == std::string_view::npos || sp2 == sp1 + 1) return false;
+    const auto *s = reinterpret_cast<const unsigned char *>(caveat.data());
+    const size_t n = caveat.size();
+    if (n < 5 || s[0] == ' ' || s[n - 1] == ' ') return false;
+    if (!plain_ascii(s, n) && !printable_utf8(s, n)) return false;
+    // Spaces are few: visit each, refusing a doubled one.  With no leading,
+    // trailing or doubled space, the three parts cannot be empty.
+    size_t sp1 = std::string_view::npos, sp2 = std::string_view::npos;
+    constexpr size_t kNone = std::string_view::npos;
+    for (size_t sp = caveat.find(' '); sp != kNone; sp = caveat.find(' ', sp + 1)) {
+        if (s[sp + 1] == ' ') return false;
+        if (sp1 == std::string_view::npos) {
+            sp1 = sp;
+        } else if (sp2 == std::string_view::npos) {
+            sp2 = sp;
+        }
+    }
+    if (sp2 == std::string_view::npos) return false;
     key = caveat.substr(0, sp1);
     op = caveat.substr(sp1 + 1, sp2 - sp1 - 1);
     value = caveat.substr(sp2 + 1);
-    if (value.empty() || value.front() == ' ' || value.back() == ' ') return false;
-    if (value.find("  ") != std::string_view::npos) return false;
     for (char c : key) {
         if (!key_char(c)) return false;
     }
@@ -122,12 +182,12 @@ public:
 
     bool next(std::string_view &item) {
         if (done_) return false;
-        size_t comma = rest_.find(',');
-        if (comma == std::string_view::npos) {
-            item = rest_;
+        size_t comma = 0;
+        while (comma < rest_.size() && rest_[comma] != ',') ++comma;
+        item = rest_.substr(0, comma);
+        if (comma == rest_.size()) {
             done_ = true;
         } else {
-            item = rest_.substr(0, comma);
             rest_.remove_prefix(comma + 1);
         }
         return true;
@@ -138,12 +198,12 @@ private:
     bool done_ = false;
 };
 
-// Items are non-empty and contain no space.
+// Items are non-empty and contain no space: no leading, trailing or doubled
+// comma, no space anywhere.
 bool valid_list(std::string_view list) {
-    ListItems items(list);
-    std::string_view item;
-    while (items.next(item)) {
-        if (item.empty() || item.find(' ') != std::string_view::npos) return false;
+    if (list.empty() || list.front() == ',' || list.back() == ',') return false;
+    for (size_t i = 0; i < list.size(); ++i) {
+        if (list[i] == ' ' || (list[i] == ',' && list[i - 1] == ',')) return false;
     }
     return true;
 }
@@ -248,13 +308,15 @@ bool ipv4_mapped(const IpAddress &a) {
 // IPv4 client never matches ::ffff:0:0/96), which can only deny.
 bool cidr_contains(const Cidr &cidr, const IpAddress &client) {
     if (cidr.network.family == 4) {
-        if (client.family == 4) return same_prefix(cidr.network.bytes.data(), client.bytes.data(), cidr.bits);
+        const uint8_t *network = cidr.network.bytes.data();
+        if (client.family == 4) return same_prefix(network, client.bytes.data(), cidr.bits);
         if (ipv4_mapped(client)) {
-            return same_prefix(cidr.network.bytes.data(), client.bytes.data() + 12, cidr.bits);
+            return same_prefix(network, client.bytes.data() + 12, cidr.bits);
         }
         return false;
     }
-    return client.family == 6 && same_prefix(cidr.network.bytes.data(), client.bytes.data(), cidr.bits);
+    return client.family == 6 &&
+           same_prefix(cidr.network.bytes.data(), client.bytes.data(), cidr.bits);
 }
 
 // ---- certificates ------------------------------------------------------------
@@ -303,8 +365,9 @@ struct Facts {
 struct KeyRule;
 // Whether `value` is well formed for this key and operator.
 using Validator = bool (*)(Op op, std::string_view value);
-// Whether the context meets the caveat; called only after the validator
-// accepted the value and, for rows with an attribute, the attribute is present.
+// Whether the context meets the caveat; called only when the row's attribute
+// (if any) is present and, unless the row sets match_validates, after the
+// validator accepted the value.
 using Matcher = s2s_reason (*)(const KeyRule &rule, Op op, std::string_view value,
                                const Facts &facts, CaveatState &state);
 
@@ -316,6 +379,11 @@ struct KeyRule {
     unsigned ops;   // Op bits the key accepts
     Validator valid;
     Matcher match;
+    // The matcher parses the whole value itself and returns CAVEAT_MALFORMED
+    // exactly when `valid` would refuse it, so a present attribute costs one
+    // parse instead of two (addresses, times); `valid` then runs only when
+    // the attribute is missing.
+    bool match_validates = false;
 };
 
 // Validators.
@@ -375,16 +443,20 @@ s2s_reason match_identity(const KeyRule &, Op, std::string_view value, const Fac
     return state.identity == value ? S2S_REASON_OK : S2S_REASON_IDENTITY_CONFLICT;
 }
 
+// Parses every item, even after a match, so that a bad item is malformed
+// whatever the client address (as valid_cidrs would say).
 s2s_reason match_client_ip(const KeyRule &, Op, std::string_view value, const Facts &facts,
                            CaveatState &) {
+    if (!valid_list(value)) return S2S_REASON_CAVEAT_MALFORMED;
     ListItems items(value);
     std::string_view item;
     Cidr cidr;
+    bool matched = false;
     while (items.next(item)) {
         if (!parse_cidr(item, cidr)) return S2S_REASON_CAVEAT_MALFORMED;
-        if (cidr_contains(cidr, facts.ctx.client_ip)) return S2S_REASON_OK;
+        matched = matched || cidr_contains(cidr, facts.ctx.client_ip);
     }
-    return S2S_REASON_CAVEAT_UNSATISFIED;
+    return matched ? S2S_REASON_OK : S2S_REASON_CAVEAT_UNSATISFIED;
 }
 
 s2s_reason match_cert_sha256(const KeyRule &, Op, std::string_view value, const Facts &facts,
@@ -406,7 +478,8 @@ s2s_reason match_spiffe_id(const KeyRule &, Op op, std::string_view value, const
 s2s_reason match_http_path(const KeyRule &rule, Op op, std::string_view value, const Facts &facts,
                            CaveatState &) {
     std::string_view path = facts.ctx.value[static_cast<size_t>(rule.attr)];
-    bool ok = path.data() != nullptr && (op == kOpEq ? path == value : path_has_prefix(path, value));
+    bool ok = path.data() != nullptr &&
+              (op == kOpEq ? path == value : path_has_prefix(path, value));
     return ok ? S2S_REASON_OK : S2S_REASON_CAVEAT_UNSATISFIED;
 }
 
@@ -446,7 +519,9 @@ s2s_reason match_redis_prefixes(const KeyRule &rule, Op, std::string_view value,
 s2s_reason match_redis_user(const KeyRule &rule, Op, std::string_view value, const Facts &facts,
                             CaveatState &state) {
     std::string_view user = facts.ctx.value[static_cast<size_t>(rule.attr)];
-    if (user.data() != nullptr) return user == value ? S2S_REASON_OK : S2S_REASON_CAVEAT_UNSATISFIED;
+    if (user.data() != nullptr) {
+        return user == value ? S2S_REASON_OK : S2S_REASON_CAVEAT_UNSATISFIED;
+    }
     if (state.redis_user.empty()) {
         state.redis_user = value;
         return S2S_REASON_OK;
@@ -456,10 +531,10 @@ s2s_reason match_redis_user(const KeyRule &rule, Op, std::string_view value, con
 
 // One row per caveat key: adding a key is adding a row.
 constexpr KeyRule kRules[] = {
-    {"time", kNoAttr, kOpBefore | kOpAfter, valid_time, match_time},
+    {"time", kNoAttr, kOpBefore | kOpAfter, valid_time, match_time, true},
     {"service", S2S_ATTR_SERVICE, kOpEq | kOpIn, valid_text_or_list, match_text},
     {"identity", kNoAttr, kOpEq, valid_any, match_identity},
-    {"client.ip", S2S_ATTR_CLIENT_IP, kOpIn, valid_cidrs, match_client_ip},
+    {"client.ip", S2S_ATTR_CLIENT_IP, kOpIn, valid_cidrs, match_client_ip, true},
     {"cert.sha256", kNoAttr, kOpEq, valid_cert_sha256, match_cert_sha256},
     {"spiffe.id", kNoAttr, kOpEq | kOpPrefix, valid_spiffe, match_spiffe_id},
     {"http.method", S2S_ATTR_HTTP_METHOD, kOpIn, valid_list_value, match_text},
@@ -475,7 +550,7 @@ constexpr KeyRule kRules[] = {
 
 const KeyRule *find_rule(std::string_view key) {
     for (const KeyRule &rule : kRules) {
-        if (rule.key == key) return &rule;
+        if (rule.key.size() == key.size() && rule.key[0] == key[0] && rule.key == key) return &rule;
     }
     return nullptr;
 }
@@ -509,7 +584,8 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
     unsigned month_from_march = m > 2 ? m - 3 : m + 9;           // [0, 11]
     unsigned day_of_year = (153 * month_from_march + 2) / 5 + d - 1;
     unsigned day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    return era * 146097 + static_cast<int64_t>(day_of_era) - 719468;  // 719468: 0000-03-01 to 1970-01-01
+    // 719468 days from 0000-03-01 to 1970-01-01.
+    return era * 146097 + static_cast<int64_t>(day_of_era) - 719468;
 }
 
 void civil_from_days(int64_t days, int64_t &y, unsigned &m, unsigned &d) {
@@ -581,8 +657,8 @@ std::string format_rfc3339_utc(int64_t seconds) {
     unsigned m, d;
     civil_from_days(days, y, m, d);
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", static_cast<long long>(y),
-                  m, d, static_cast<long long>(in_day / 3600),
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
+                  static_cast<long long>(y), m, d, static_cast<long long>(in_day / 3600),
                   static_cast<long long>(in_day / 60 % 60), static_cast<long long>(in_day % 60));
     return buf;
 }
@@ -604,10 +680,11 @@ CaveatResult eval_caveat(std::string_view caveat, const Context &ctx, const Peer
     if (rule == nullptr || !find_op(op_token, op) || (rule->ops & op) == 0) {
         return {S2S_REASON_CAVEAT_UNKNOWN};
     }
-    if (!rule->valid(op, value)) return {S2S_REASON_CAVEAT_MALFORMED};
-    if (rule->attr != kNoAttr && !ctx.present[static_cast<size_t>(rule->attr)]) {
-        return {S2S_REASON_CONTEXT_MISSING};
+    bool present = rule->attr == kNoAttr || ctx.present[static_cast<size_t>(rule->attr)];
+    if ((!present || !rule->match_validates) && !rule->valid(op, value)) {
+        return {S2S_REASON_CAVEAT_MALFORMED};
     }
+    if (!present) return {S2S_REASON_CONTEXT_MISSING};
     Facts facts{ctx, peer, ctx.time_set ? ctx.now : now};
     return {rule->match(*rule, op, value, facts, state)};
 }

@@ -13,6 +13,8 @@ extern "C" {
 #include <cmocka.h>
 }
 
+#include <arpa/inet.h>
+
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -185,8 +187,8 @@ void test_parse_ip(void **) {
         ip.family = 99;
         bool ok = s2s::parse_ip(c.text, ip);
         if (ok != (c.family != 0) || (ok && ip.family != c.family)) {
-            std::fprintf(stderr, "parse_ip(\"%.*s\"): ok=%d family=%d\n", static_cast<int>(c.text.size()),
-                        c.text.data(), ok, ip.family);
+            std::fprintf(stderr, "parse_ip(\"%.*s\"): ok=%d family=%d\n",
+                         static_cast<int>(c.text.size()), c.text.data(), ok, ip.family);
             fail();
         }
         if (!ok) assert_int_equal(ip.family, 99);  // untouched on failure
@@ -195,6 +197,50 @@ void test_parse_ip(void **) {
     assert_true(s2s::parse_ip("::ffff:10.1.2.3", mapped));
     static const uint8_t kMapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 1, 2, 3};
     assert_memory_equal(mapped.bytes.data(), kMapped, 16);
+}
+
+// parse_ip reads dotted quads itself (for speed); it must agree with
+// inet_pton(AF_INET) on every string, accepted or not.
+void test_parse_ipv4_matches_inet_pton(void **) {
+    auto agree = [](const std::string &text) {
+        uint8_t want[4];
+        bool want_ok = inet_pton(AF_INET, text.c_str(), want) == 1;
+        s2s::IpAddress got;
+        bool got_ok = s2s::parse_ip(text, got);
+        bool same_bytes = got.family == 4 && std::memcmp(got.bytes.data(), want, 4) == 0;
+        if (got_ok != want_ok || (got_ok && !same_bytes)) {
+            std::fprintf(stderr, "parse_ip(\"%s\") = %d, inet_pton = %d\n", text.c_str(), got_ok,
+                         want_ok);
+            return false;
+        }
+        return true;
+    };
+    static const char *const kParts[] = {"", "0", "00", "000", "0000", "01", "001", "1", "9", "10",
+                                         "99", "100", "199", "200", "249", "250", "255", "256",
+                                         "260", "299", "300", "999", "1000", "25a", "-1", "+1"};
+    int failures = 0;
+    for (const char *a : kParts) {
+        for (const char *b : kParts) {
+            failures += !agree(std::string(a) + ".1." + b + ".0");
+            failures += !agree(std::string("1.") + a + "." + b);
+            failures += !agree(std::string(a) + "." + b + ".2.3.4");
+        }
+    }
+    // Random strings over the characters a quad is made of.
+    uint32_t seed = 12345;
+    static const char kAlphabet[] = "0123456789.0125.";
+    for (int n = 0; n < 200000; ++n) {
+        seed = seed * 1664525u + 1013904223u;
+        size_t len = (seed >> 24) % 18;
+        std::string text;
+        for (size_t i = 0; i < len; ++i) {
+            seed = seed * 1664525u + 1013904223u;
+            text += kAlphabet[(seed >> 20) % (sizeof kAlphabet - 1)];
+        }
+        failures += !agree(text);
+        if (failures > 20) break;
+    }
+    assert_int_equal(failures, 0);
 }
 
 void test_multi_valued(void **) {
@@ -304,6 +350,7 @@ int main(void) {
         cmocka_unit_test(test_set_single_valued),
         cmocka_unit_test(test_set_client_ip),
         cmocka_unit_test(test_parse_ip),
+        cmocka_unit_test(test_parse_ipv4_matches_inet_pton),
         cmocka_unit_test(test_multi_valued),
         cmocka_unit_test(test_mark_present),
         cmocka_unit_test(test_time_and_peer),

@@ -6,8 +6,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-
 #include <atomic>
 #include <cstring>
 #include <fstream>
@@ -16,6 +14,11 @@
 #include <vector>
 
 #include "s2sauth.h"
+
+// cmocka last: it defines macros (fail) that clash with the C++ library.
+extern "C" {
+#include <cmocka.h>
+}
 
 namespace {
 

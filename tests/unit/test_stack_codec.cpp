@@ -1,8 +1,22 @@
 // test_stack_codec.cpp: format detection, stacks, and the checks made before
 // anything is decoded (size, emptiness, base64 strictness).
+#include <cstdlib>
+#include <new>
 #include <vector>
 
 #include "codec_test_util.hpp"
+
+// Every operator new in this test binary is counted, so that a test can show
+// a reparse into reused objects allocates nothing.
+static size_t g_allocations = 0;
+
+void *operator new(size_t n) {
+    g_allocations++;
+    if (void *p = std::malloc(n != 0 ? n : 1)) return p;
+    throw std::bad_alloc();
+}
+void operator delete(void *p) noexcept { std::free(p); }
+void operator delete(void *p, size_t) noexcept { std::free(p); }
 
 using namespace s2s;
 using s2s::test::derived;
@@ -191,6 +205,37 @@ void test_stack_limits(void **) {
     assert_parse_error(pe, "token is neither V1, V2 nor V2 JSON");
 }
 
+// Binary formats parsed into reused objects reach a steady state without
+// allocation: the verifier's hot path.  (Vectors are resized to the count, so
+// a shorter parse gives back the slots past it: steady state means tokens of
+// one shape, as a verifier thread sees from one client.)
+void test_steady_state_allocates_nothing(void **) {
+    Macaroon root = sample("s2s1:k:root", 5);
+    assert_true(add_third_party(root, "tp", "ck", "d1"));
+    Macaroon d1;
+    assert_true(macaroon_init(d1, derived("ck"), "d1", "tp"));
+    assert_true(add_first_party(d1, "time < 2030-01-01T00:00:00Z"));
+    assert_true(bind_discharge(root, d1));
+    std::string stack_text, v1 = v1_text(root), v2 = v2_text(root);
+    encode_stack({&root, &d1}, stack_text);
+
+    std::vector<Macaroon> stack, single_stack;
+    Macaroon single;
+    std::string scratch;
+    ParseError pe;
+    for (int round = 0; round < 3; round++) {
+        size_t before = g_allocations;
+        assert_true(decode_stack(stack_text, Limits{}, stack, scratch, pe));
+        assert_true(decode_any(v2, Limits{}, single, scratch, pe));
+        assert_true(decode_any(v1, Limits{}, single, scratch, pe));
+        assert_true(decode_stack(v1, Limits{}, single_stack, scratch, pe));
+        assert_true(decode_stack(v2, Limits{}, single_stack, scratch, pe));
+        if (round > 0) assert_int_equal(g_allocations - before, 0);
+    }
+    assert_int_equal(stack.size(), 2);
+    assert_true(stack[1].signature == d1.signature);
+}
+
 }  // namespace
 
 int main() {
@@ -200,6 +245,7 @@ int main() {
         cmocka_unit_test(test_size_checked_first),
         cmocka_unit_test(test_stack_round_trip),
         cmocka_unit_test(test_stack_limits),
+        cmocka_unit_test(test_steady_state_allocates_nothing),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
