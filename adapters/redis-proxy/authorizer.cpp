@@ -108,8 +108,10 @@ void analyze_command(const CommandTable *table, const std::vector<std::string_vi
     }
 }
 
-Denial Authorizer::check(const s2s_grant *grant, const char *client_ip, const CommandFacts &facts) {
+Denial Authorizer::check(const s2s_grant *grant, const char *client_ip, const s2s_peer *peer,
+                         const CommandFacts &facts) {
     s2s_context_reset(ctx);
+    s2s_context_set_peer(ctx, peer);
     if (!service.empty()) s2s_context_set(ctx, S2S_ATTR_SERVICE, service.data(), service.size());
     s2s_context_set(ctx, S2S_ATTR_CLIENT_IP, client_ip, std::strlen(client_ip));
     s2s_context_set(ctx, S2S_ATTR_REDIS_CMD, facts.name.data(), facts.name.size());
@@ -140,7 +142,7 @@ Denial Authorizer::check(const s2s_grant *grant, const char *client_ip, const Co
     return Denial::kCredential;
 }
 
-s2s_grant *Authorizer::authenticate(const char *client_ip, std::string_view token) {
+s2s_grant *Authorizer::authenticate(const char *client_ip, const s2s_peer *peer, std::string_view token) {
     // The core evaluates every caveat at authentication.  AUTH itself reaches
     // no key and no channel; for redis.cmd the proxy names a command the token
     // permits (one every redis.cmd caveat lists), so a token limited to some
@@ -184,6 +186,7 @@ s2s_grant *Authorizer::authenticate(const char *client_ip, std::string_view toke
         if (any && !common.empty()) cmd = common.front();
     }
     s2s_context_reset(ctx);
+    s2s_context_set_peer(ctx, peer);
     if (!service.empty()) s2s_context_set(ctx, S2S_ATTR_SERVICE, service.data(), service.size());
     s2s_context_set(ctx, S2S_ATTR_CLIENT_IP, client_ip, std::strlen(client_ip));
     s2s_context_set(ctx, S2S_ATTR_REDIS_CMD, cmd.data(), cmd.size());

@@ -41,9 +41,10 @@ struct Authorizer {
     s2s_decision *decision = nullptr;
 
     // Checks facts against the grant; logs a denial.
-    Denial check(const s2s_grant *grant, const char *client_ip, const CommandFacts &facts);
+    Denial check(const s2s_grant *grant, const char *client_ip, const s2s_peer *peer,
+                 const CommandFacts &facts);
     // Verifies an AUTH credential; on allow returns the grant (caller frees).
-    s2s_grant *authenticate(const char *client_ip, std::string_view token);
+    s2s_grant *authenticate(const char *client_ip, const s2s_peer *peer, std::string_view token);
 };
 
 // The -NOPERM line (with CRLF) for a denial, as Redis's ACL words them.

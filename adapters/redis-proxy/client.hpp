@@ -19,6 +19,8 @@
 #include "reply_scanner.hpp"
 #include "s2sauth.h"
 
+typedef struct ssl_st SSL;
+
 namespace s2s_redis {
 
 struct Pending {
@@ -73,6 +75,11 @@ struct Client {
     // Forwarded bytes not yet copied to backend_out (a run inside the input).
     const char *run_ptr = nullptr;
     size_t run_len = 0;
+
+    SSL *ssl = nullptr;         // TLS listener only
+    bool tls_handshaking = false;
+    bool tls_want_write = false;  // OpenSSL needs the socket writable to go on
+    s2s_peer *peer = nullptr;   // the client certificate's facts, if any
 
     s2s_grant *grant = nullptr;
     std::string backend_user;

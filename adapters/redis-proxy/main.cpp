@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "log.hpp"
+#include "tls.hpp"
 #include "worker.hpp"
 
 using namespace s2s_redis;
@@ -93,9 +94,9 @@ int main(int argc, char **argv) {
     std::unique_ptr<s2s_config, decltype(&s2s_config_free)> core_guard(core_cfg, s2s_config_free);
     if (!cfg.s2sauth_config.empty() && s2s_config_load(core_cfg, cfg.s2sauth_config.c_str(), &err) != S2S_OK)
         return refuse(core_error(err));
-    for (const auto &[name, value] : cfg.core_directives) {
-        if (s2s_config_set(core_cfg, name.c_str(), value.c_str(), &err) != S2S_OK)
-            return refuse(config_path + ": " + name + ": " + core_error(err));
+    for (const ProxyConfig::CoreDirective &d : cfg.core_directives) {
+        if (s2s_config_set(core_cfg, d.name.c_str(), d.value.c_str(), &err) != S2S_OK)
+            return refuse(config_path + ":" + std::to_string(d.line) + ": " + d.name + ": " + core_error(err));
     }
     s2s_verifier *verifier = nullptr;
     if (s2s_verifier_new(core_cfg, &verifier, &err) != S2S_OK) return refuse(core_error(err));
@@ -114,6 +115,12 @@ int main(int argc, char **argv) {
     if (!resolve(cfg.backend_host, cfg.backend_port, shared.backend_addr, shared.backend_addr_len, error) ||
         !resolve(cfg.listen_host, cfg.listen_port, shared.listen_addr, shared.listen_addr_len, error))
         return refuse(error);
+    std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ssl_ctx(nullptr, SSL_CTX_free);
+    if (!cfg.tls_cert_file.empty()) {
+        ssl_ctx.reset(tls_server_ctx(cfg, verifier, error));
+        if (!ssl_ctx) return refuse(error);
+        shared.ssl_ctx = ssl_ctx.get();
+    }
     if (test_only) {
         std::fprintf(stderr, "s2sauth-redis-proxy: configuration %s is valid\n", config_path.c_str());
         return 0;

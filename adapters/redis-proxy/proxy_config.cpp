@@ -61,19 +61,6 @@ bool parse_address(const std::vector<std::string> &args, std::string &host, int 
     return parse_int(p, 1, 65535, port);
 }
 
-// The core's directives; anything else unknown is an error here already, so the
-// message can name the proxy's file and line.
-bool is_core_directive(const std::string &name) {
-    static const char *const kCore[] = {
-        "keyring", "root_key_file", "revocation_list", "max_token_bytes", "max_caveats",
-        "max_caveat_bytes", "max_discharges", "max_depth", "trust_bundle", "crl",
-        "require_client_cert", "allow_spiffe_id", "allow_trust_domain", "allow_spiffe_prefix",
-        "allow_cert_sha256", "allow_spki_sha256", "allow_dns", "allow_subject", "verify_depth"};
-    for (const char *c : kCore)
-        if (name == c) return true;
-    return false;
-}
-
 }  // namespace
 
 bool load_proxy_config(const std::string &path, ProxyConfig &cfg, std::string &error) {
@@ -115,7 +102,7 @@ bool load_proxy_config(const std::string &path, ProxyConfig &cfg, std::string &e
         } else if (name == "service") {
             if (!one()) return bad("expected one service name");
             cfg.service = args[0];
-            cfg.core_directives.emplace_back(name, args[0]);
+            cfg.core_directives.push_back({name, args[0], lineno});
         } else if (name == "backend_users_file") {
             if (!one()) return bad("expected one path");
             cfg.backend_users_file = args[0];
@@ -143,16 +130,23 @@ bool load_proxy_config(const std::string &path, ProxyConfig &cfg, std::string &e
         } else if (name == "syslog") {
             if (!one() || (args[0] != "yes" && args[0] != "no")) return bad("expected yes or no");
             cfg.use_syslog = args[0] == "yes";
+        } else if (name == "tls_cert_file" || name == "tls_key_file") {
+            if (!one()) return bad("expected one path");
+            (name == "tls_cert_file" ? cfg.tls_cert_file : cfg.tls_key_file) = args[0];
         } else if (name.rfind("tls_", 0) == 0) {
-            return bad("TLS is not supported by this build of the proxy; terminate TLS in front of it");
-        } else if (is_core_directive(name)) {
+            return bad("unknown directive (TLS takes tls_cert_file and tls_key_file; client "
+                       "certificates follow the core's trust_bundle and require_client_cert)");
+        } else {
+            // The core's directive, or an unknown one: s2s_config_set decides.
             std::string value;
             for (size_t i = 0; i < args.size(); ++i) value += (i ? " " : "") + args[i];
-            if (value.empty()) return bad("expected a value");
-            cfg.core_directives.emplace_back(name, value);
-        } else {
-            return bad("unknown directive");
+            cfg.core_directives.push_back({name, value, lineno});
         }
+    }
+    cfg.config_path = path;
+    if (cfg.tls_cert_file.empty() != cfg.tls_key_file.empty()) {
+        error = path + ": tls_cert_file and tls_key_file go together";
+        return false;
     }
     if (cfg.backend_users_file.empty()) {
         error = path + ": backend_users_file is required (the backend ACL users' passwords)";

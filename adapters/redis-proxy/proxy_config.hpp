@@ -1,15 +1,15 @@
 // proxy_config.hpp: the proxy's line-based configuration file.
 //
 // One directive a line, '#' comments, as redis.conf.  The proxy's own
-// directives are listed in docs/redis-proxy.md; every other directive is a
-// core directive (keyring, revocation_list, service, trust_bundle, ...) and is
-// handed to s2s_config_set, so one file configures both.  Any unknown
+// directives are listed in docs/redis-proxy.md; every other directive is
+// handed to the core's s2s_config_set (keyring, revocation_list, service,
+// trust_bundle, ...), so one file configures both, and a directive neither
+// knows is an error naming this file and line.  Any unknown
 // directive or bad value refuses the start, naming the file and line.
 #pragma once
 
 #include <cstddef>
 #include <string>
-#include <utility>
 #include <vector>
 
 namespace s2s_redis {
@@ -21,7 +21,12 @@ struct ProxyConfig {
     int backend_port = 6379;
     int threads = 0;  // 0: one per online CPU
     std::string s2sauth_config;  // optional core configuration file
-    std::vector<std::pair<std::string, std::string>> core_directives;  // passed to s2s_config_set
+    struct CoreDirective {
+        std::string name, value;
+        int line;
+    };
+    std::vector<CoreDirective> core_directives;  // passed to s2s_config_set
+    std::string config_path;
     std::string service;  // also passed to the core; set on every context
     std::string backend_users_file;
     std::string default_backend_user = "default";
@@ -33,6 +38,9 @@ struct ProxyConfig {
     size_t max_clients = 10000;  // per thread
     int backend_connect_timeout_ms = 2000;
     bool use_syslog = false;
+    // TLS on the listener: both set, or neither.  Client certificates follow
+    // the core's mTLS directives (trust_bundle, require_client_cert, ...).
+    std::string tls_cert_file, tls_key_file;
 };
 
 // Reads the file; on error returns false with "file:line: problem".

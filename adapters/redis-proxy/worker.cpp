@@ -20,7 +20,11 @@
 
 #include <cstring>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include "log.hpp"
+#include "tls.hpp"
 
 namespace s2s_redis {
 namespace {
@@ -103,6 +107,8 @@ Worker::~Worker() {
         if (c->fd >= 0) ::close(c->fd);
         if (c->backend_fd >= 0) ::close(c->backend_fd);
         s2s_grant_free(c->grant);
+        s2s_peer_free(c->peer);
+        SSL_free(c->ssl);
         delete c;
     }
     for (Client *c : graveyard_) delete c;
@@ -212,6 +218,18 @@ void Worker::accept_clients() {
             inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in *>(&peer)->sin_addr, c->ip, sizeof c->ip);
         else if (peer.ss_family == AF_INET6)
             inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6 *>(&peer)->sin6_addr, c->ip, sizeof c->ip);
+        if (shared_.ssl_ctx != nullptr) {
+            c->ssl = SSL_new(shared_.ssl_ctx);
+            if (c->ssl == nullptr || SSL_set_fd(c->ssl, fd) != 1) {
+                ERR_clear_error();
+                SSL_free(c->ssl);
+                ::close(fd);
+                delete c;
+                continue;
+            }
+            SSL_set_accept_state(c->ssl);
+            c->tls_handshaking = true;
+        }
         c->slot = all_.size();
         all_.push_back(c);
         ++clients_;
@@ -227,6 +245,14 @@ void Worker::close_client(Client *c, const char *why) {
     if (c->dead) return;
     if (why != nullptr) log_msg(LOG_INFO, "closing client %s: %s", c->ip, why);
     c->dead = true;
+    if (c->ssl != nullptr) {
+        if (!c->tls_handshaking) SSL_shutdown(c->ssl);  // best effort close_notify
+        SSL_free(c->ssl);
+        c->ssl = nullptr;
+        ERR_clear_error();
+    }
+    s2s_peer_free(c->peer);
+    c->peer = nullptr;
     epoll_ctl(epfd_, EPOLL_CTL_DEL, c->fd, nullptr);
     ::close(c->fd);
     c->fd = -1;
@@ -309,7 +335,9 @@ void Worker::backend_failed(Client *c, const char *why) {
 
 void Worker::update_client_events(Client *c) {
     if (c->dead) return;
-    uint32_t want = (c->input_paused || c->closing ? kNone : kIn) | (c->out.empty() ? kNone : kOut);
+    uint32_t want = (c->input_paused || c->closing ? kNone : kIn) |
+                    (c->out.empty() && !c->tls_want_write ? kNone : kOut);
+    if (c->tls_handshaking) want = c->tls_want_write ? kOut : kIn;
     if (want == c->client_events) return;
     epoll_event ev{};
     ev.events = want;
@@ -331,8 +359,9 @@ void Worker::update_backend_events(Client *c) {
 }
 
 void Worker::flush_client(Client *c) {
+    if (c->tls_handshaking) return;
     while (!c->out.empty()) {
-        ssize_t w = ::write(c->fd, c->out.data(), c->out.size());
+        ssize_t w = client_write(c, c->out.data(), c->out.size());
         if (w > 0) {
             c->out.consume(static_cast<size_t>(w));
             continue;
@@ -390,6 +419,11 @@ void Worker::maybe_resume(Client *c) {
         flush_run(c);  // the run points into `in`: copy it before `in` moves
         c->in.consume(used);
     }
+    // Bytes OpenSSL already decrypted raise no epoll event: read them now.
+    if (c->ssl != nullptr && SSL_pending(c->ssl) > 0 && !c->input_paused) {
+        read_client(c);
+        if (c->dead) return;
+    }
     if (c->dead) return;
     flush_backend(c);
     if (c->dead) return;
@@ -405,6 +439,15 @@ void Worker::on_client_event(Client *c, uint32_t events) {
             return;
         }
     }
+    if (c->tls_handshaking) {
+        tls_handshake(c);
+        if (c->dead || c->tls_handshaking) return;
+        events |= EPOLLIN;  // application data may have come with the handshake
+    }
+    if (c->tls_want_write && (events & EPOLLOUT)) {
+        c->tls_want_write = false;
+        events |= EPOLLIN;  // a read was waiting for the socket to drain
+    }
     if (events & EPOLLOUT) flush_client(c);
     if (c->dead) return;
     if ((events & EPOLLIN) && !c->input_paused && !c->closing) read_client(c);
@@ -413,7 +456,7 @@ void Worker::on_client_event(Client *c, uint32_t events) {
 
 void Worker::read_client(Client *c) {
     char *buf = scratch_.get();
-    ssize_t n = ::read(c->fd, buf, kScratch);
+    ssize_t n = client_read(c, buf, kScratch);
     if (n == 0) {
         close_client(c, nullptr);
         return;
@@ -467,6 +510,83 @@ size_t Worker::process_input(Client *c, const char *p, size_t n) {
         pos += req_.frame_len;
     }
     return pos;
+}
+
+// ---- client I/O, plain or TLS ------------------------------------------------
+
+void Worker::tls_handshake(Client *c) {
+    ERR_clear_error();
+    int rc = SSL_do_handshake(c->ssl);
+    if (rc == 1) {
+        c->tls_handshaking = false;
+        c->tls_want_write = false;
+        std::string error;
+        c->peer = tls_peer(shared_.verifier, c->ssl, error);
+        if (c->peer == nullptr && !error.empty()) {
+            close_client(c, error.c_str());
+            return;
+        }
+        update_client_events(c);
+        return;
+    }
+    int e = SSL_get_error(c->ssl, rc);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+        c->tls_want_write = e == SSL_ERROR_WANT_WRITE;
+        update_client_events(c);
+        return;
+    }
+    unsigned long code = ERR_peek_error();
+    char why[200];
+    std::snprintf(why, sizeof why, "TLS handshake failed: %s",
+                  code ? ERR_reason_error_string(code) : "connection closed");
+    ERR_clear_error();
+    close_client(c, why);
+}
+
+// Like read(2): >0 bytes, 0 at end of stream, -1 with errno (EAGAIN: try later).
+ssize_t Worker::client_read(Client *c, char *buf, size_t len) {
+    if (c->ssl == nullptr) return ::read(c->fd, buf, len);
+    size_t got = 0;
+    while (got < len) {
+        ERR_clear_error();
+        int n = SSL_read(c->ssl, buf + got, static_cast<int>(std::min<size_t>(len - got, 1 << 30)));
+        if (n > 0) {
+            got += static_cast<size_t>(n);
+            continue;
+        }
+        int e = SSL_get_error(c->ssl, n);
+        if (e == SSL_ERROR_WANT_READ) break;
+        if (e == SSL_ERROR_WANT_WRITE) {
+            c->tls_want_write = true;
+            update_client_events(c);
+            break;
+        }
+        if (got > 0) break;  // report the data now, the end on the next call
+        ERR_clear_error();
+        if (e == SSL_ERROR_ZERO_RETURN) return 0;
+        errno = EPIPE;
+        return -1;
+    }
+    if (got == 0) {
+        errno = EAGAIN;
+        return -1;
+    }
+    return static_cast<ssize_t>(got);
+}
+
+ssize_t Worker::client_write(Client *c, const char *buf, size_t len) {
+    if (c->ssl == nullptr) return ::write(c->fd, buf, len);
+    ERR_clear_error();
+    int n = SSL_write(c->ssl, buf, static_cast<int>(std::min<size_t>(len, 1 << 30)));
+    if (n > 0) return n;
+    int e = SSL_get_error(c->ssl, n);
+    if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) {
+        errno = EAGAIN;
+        return -1;
+    }
+    ERR_clear_error();
+    errno = EPIPE;
+    return -1;
 }
 
 void Worker::flush_run(Client *c) {
@@ -571,7 +691,7 @@ void Worker::handle_command(Client *c, const char *frame, size_t frame_len) {
     }
 
     analyze_command(table_.get(), req_.argv, facts_);
-    Denial denial = authz_.check(c->grant, c->ip, facts_);
+    Denial denial = authz_.check(c->grant, c->ip, c->peer, facts_);
     if (denial != Denial::kNone) {
         if (c->in_multi && name != "exec" && name != "discard") c->multi_dirty = true;
         if (name == "exec" && c->in_multi) {
@@ -663,7 +783,7 @@ void Worker::handle_exec(Client *c) {
             break;
         }
         analyze_command(table_.get(), queued.argv, facts);
-        denial = authz_.check(c->grant, c->ip, facts);
+        denial = authz_.check(c->grant, c->ip, c->peer, facts);
         if (denial != Denial::kNone) {
             std::string why = denial_reply(denial, facts, authz_.decision);
             // "-NOPERM ...\r\n" -> "-EXECABORT Transaction discarded: NOPERM ...\r\n"
@@ -699,7 +819,7 @@ void Worker::handle_auth(Client *c) {
     // The user name a client sends is ignored: the token alone decides which
     // backend user serves it (redis.user), so a client cannot pick one.
     std::string_view token = argv.back();
-    s2s_grant *grant = authz_.authenticate(c->ip, token);
+    s2s_grant *grant = authz_.authenticate(c->ip, c->peer, token);
     if (grant == nullptr) return reply_local(c, kWrongPass);
     login_backend(c, grant, false, 0, {});
 }
@@ -772,7 +892,7 @@ void Worker::handle_hello(Client *c, const char *frame, size_t frame_len) {
         }
     }
     if (has_auth) {
-        s2s_grant *grant = authz_.authenticate(c->ip, token);
+        s2s_grant *grant = authz_.authenticate(c->ip, c->peer, token);
         if (grant == nullptr) return reply_local(c, kWrongPass);
         if (proto == 0) proto = c->resp;
         std::string name(setname);
@@ -786,7 +906,7 @@ void Worker::handle_hello(Client *c, const char *frame, size_t frame_len) {
                            "the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the "
                            "client and select the RESP protocol version at the same time\r\n");
     analyze_command(table_.get(), argv, facts_);
-    Denial denial = authz_.check(c->grant, c->ip, facts_);
+    Denial denial = authz_.check(c->grant, c->ip, c->peer, facts_);
     if (denial != Denial::kNone) return reply_local(c, denial_reply(denial, facts_, authz_.decision));
     forward(c, frame, frame_len, req_.is_inline);
     Pending p;

@@ -20,6 +20,8 @@
 #include "request_parser.hpp"
 #include "table_source.hpp"
 
+typedef struct ssl_ctx_st SSL_CTX;
+
 namespace s2s_redis {
 
 struct Shared {
@@ -32,6 +34,7 @@ struct Shared {
     sockaddr_storage listen_addr{};
     socklen_t listen_addr_len = 0;
     std::atomic<bool> stopping{false};
+    SSL_CTX *ssl_ctx = nullptr;  // TLS on the listener when set
 };
 
 class Worker {
@@ -50,6 +53,9 @@ private:
     void on_client_event(Client *c, uint32_t events);
     void on_backend_event(Client *c, uint32_t events);
     void read_client(Client *c);
+    ssize_t client_read(Client *c, char *buf, size_t len);
+    ssize_t client_write(Client *c, const char *buf, size_t len);
+    void tls_handshake(Client *c);
     void read_backend(Client *c);
     size_t process_input(Client *c, const char *p, size_t n);
     size_t process_replies(Client *c, const char *p, size_t n);

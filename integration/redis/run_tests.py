@@ -609,6 +609,73 @@ class Suite:
             self.expect_error(lambda: r3.get("secret:1"), "NOPERM", NOPERM_KEY)
         self.check("backend restart: -ERR, reconnect with backoff, proxy stays up", backend_restart)
 
+        def tls_listener():
+            d = self.dir
+            def sh(*args):
+                subprocess.run(list(args), check=True, capture_output=True, cwd=d)
+            def ext(name, text):
+                with open(os.path.join(d, name), "w") as f:
+                    f.write(text)
+            sh("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+               "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=s2s test ca",
+               "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign")
+            ext("server.ext", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
+            ext("client.ext", "extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n")
+            for name, extfile in (("server", "server.ext"), ("client", "client.ext"), ("client2", "client.ext")):
+                sh("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                   "-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + name)
+                sh("openssl", "x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                   "-CAcreateserial", "-out", name + ".pem", "-days", "1", "-extfile", extfile)
+            for name in ("ca", "server", "client", "client2"):
+                os.chmod(os.path.join(d, name + ".key"), 0o600)
+            tls_port = free_port()
+            conf = os.path.join(d, "tls.conf")
+            with open(conf, "w") as f:
+                f.write(self.proxy_conf_text(
+                    "tls_cert_file %s/server.pem\ntls_key_file %s/server.key\n"
+                    "trust_bundle %s/ca.pem\nrequire_client_cert yes\n" % (d, d, d))
+                    .replace("listen 127.0.0.1 %d" % self.proxy_port, "listen 127.0.0.1 %d" % tls_port))
+            proc = subprocess.Popen([self.opts.proxy, "-c", conf],
+                                    stdout=open(os.path.join(d, "tls-proxy.log"), "ab"), stderr=subprocess.STDOUT)
+            self.procs.append(proc)
+            wait_port(tls_port, proc)
+            bound = subprocess.run([self.opts.cli, "mint", "--keyring", self.keyring, "--ttl", "1h",
+                                    "--caveat", "redis.key prefix orders:", "--bind-cert",
+                                    os.path.join(d, "client.pem")],
+                                   check=True, capture_output=True, text=True).stdout.strip()
+            def tls_client(cert, **kw):
+                return redis.Redis(port=tls_port, ssl=True, ssl_ca_certs=os.path.join(d, "ca.pem"),
+                                   ssl_certfile=os.path.join(d, cert + ".pem"),
+                                   ssl_keyfile=os.path.join(d, cert + ".key"), **kw)
+            r = tls_client("client")
+            r.execute_command("AUTH", bound)
+            p = r.pipeline(transaction=False)
+            for i in range(100):
+                p.set("orders:tls%d" % i, "v" * (i * 300)).get("orders:tls%d" % i)
+            res = p.execute()
+            assert all(res[2 * i + 1] == b"v" * (i * 300) for i in range(100))
+            self.expect_error(lambda: r.get("secret:1"), "NOPERM", NOPERM_KEY)
+            # The same token from another (trusted) certificate: cert_mismatch at AUTH.
+            r2 = tls_client("client2")
+            self.expect_error(lambda: r2.execute_command("AUTH", bound), "WRONGPASS")
+            r2.execute_command("AUTH", t_orders)  # an unbound token works from any trusted cert
+            assert r2.get("orders:tls1") == b"v" * 300
+            out = subprocess.run(["redis-cli", "-p", str(tls_port), "--tls", "--cacert",
+                                  os.path.join(d, "ca.pem"), "--cert", os.path.join(d, "client.pem"),
+                                  "--key", os.path.join(d, "client.key"), "--no-auth-warning", "-a", bound,
+                                  "GET", "orders:tls1"], capture_output=True, text=True, timeout=10)
+            assert out.stdout.strip() == "v" * 300, out
+            # No client certificate: the handshake fails (require_client_cert yes).
+            try:
+                r3 = redis.Redis(port=tls_port, ssl=True, ssl_ca_certs=os.path.join(d, "ca.pem"))
+                r3.execute_command("AUTH", t_orders)
+                raise AssertionError("a TLS client without a certificate was served")
+            except (redis.exceptions.ConnectionError, ConnectionResetError):
+                pass
+            proc.terminate()
+            assert proc.wait(10) == 0
+        self.check("TLS listener with client certificates; a cert-bound token", tls_listener)
+
         def bad_configs():
             def refuses(text, needle):
                 path = os.path.join(self.dir, "bad.conf")
@@ -625,7 +692,8 @@ class Suite:
             os.chmod(loose, 0o644)
             refuses(self.proxy_conf_text().replace(self.users, loose), "mode 0644")
             refuses(self.proxy_conf_text("default_backend_user ghost\n"), "ghost")
-            refuses(self.proxy_conf_text("tls_cert_file /x\n"), "TLS")
+            refuses(self.proxy_conf_text("tls_cert_file /x\n"), "tls_cert_file and tls_key_file go together")
+            refuses(self.proxy_conf_text("tls_protocols TLSv1.3\n"), "unknown directive")
             good = os.path.join(self.dir, "good.conf")
             with open(good, "w") as f:
                 f.write(self.proxy_conf_text())
