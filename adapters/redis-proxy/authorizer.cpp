@@ -59,6 +59,9 @@ bool keys_of(const CommandInfo &info, const std::vector<std::string_view> &argv,
     if (info.key_specs.empty() && (info.keyspace || info.dangerous)) return false;
     // Commands whose effect leaves the current database.
     if (n == "move" || n == "swapdb") return false;
+    // Client-side caching reports the names of keys other clients change
+    // (BCAST without a prefix: every key), so no key set bounds it.
+    if (n == "client|tracking") return false;
     if (n == "select") return argv.size() == 2 && argv[1] == "0";
     if (n == "copy") {
         for (size_t i = 3; i < argv.size(); ++i)

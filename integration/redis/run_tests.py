@@ -271,6 +271,8 @@ class Suite:
                 ["KEYS", "*"], ["SELECT", "1"], ["COPY", "orders:1", "orders:2", "DB", "1"],
                 ["PSUBSCRIBE", "*"], ["SUBSCRIBE", "secret"], ["PUBLISH", "secret", "x"],
                 ["CONFIG", "GET", "*"], ["DEBUG", "SLEEP", "0"], ["FCALL", "f", "1", "orders:1"],
+                ["CLIENT", "TRACKING", "ON", "BCAST"], ["INFO", "keyspace"], ["DBSIZE"],
+                ["SUBSCRIBE", "__keyspace@0__:secret:1"], ["PUBSUB", "CHANNELS"],
             ]
             for args in cases:
                 # PSUBSCRIBE and SUBSCRIBE switch redis-py into pub/sub parsing; use raw RESP.
