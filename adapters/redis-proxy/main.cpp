@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -112,8 +113,18 @@ int main(int argc, char **argv) {
     shared.cfg = &cfg;
     shared.verifier = verifier;
     shared.users = &users;
-    if (!resolve(cfg.backend_host, cfg.backend_port, shared.backend_addr, shared.backend_addr_len, error) ||
-        !resolve(cfg.listen_host, cfg.listen_port, shared.listen_addr, shared.listen_addr_len, error))
+    if (!cfg.backend_unix.empty()) {
+        // A co-located backend over a Unix socket skips the loopback TCP stack.
+        sockaddr_un un{};
+        un.sun_family = AF_UNIX;
+        std::memcpy(un.sun_path, cfg.backend_unix.data(), cfg.backend_unix.size());
+        std::memcpy(&shared.backend_addr, &un, sizeof un);
+        shared.backend_addr_len = sizeof un;
+    } else if (!resolve(cfg.backend_host, cfg.backend_port, shared.backend_addr, shared.backend_addr_len,
+                        error)) {
+        return refuse(error);
+    }
+    if (!resolve(cfg.listen_host, cfg.listen_port, shared.listen_addr, shared.listen_addr_len, error))
         return refuse(error);
     std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ssl_ctx(nullptr, SSL_CTX_free);
     if (!cfg.tls_cert_file.empty()) {
@@ -160,8 +171,11 @@ int main(int argc, char **argv) {
     }
     std::vector<std::thread> running;
     for (auto &w : workers) running.emplace_back([&w] { w->run(); });
-    log_msg(LOG_NOTICE, "listening on %s:%d, backend %s:%d, %d threads", cfg.listen_host.c_str(),
-            cfg.listen_port, cfg.backend_host.c_str(), cfg.backend_port, threads);
+    std::string backend = cfg.backend_unix.empty()
+                              ? cfg.backend_host + ":" + std::to_string(cfg.backend_port)
+                              : "unix:" + cfg.backend_unix;
+    log_msg(LOG_NOTICE, "listening on %s:%d%s, backend %s, %d threads", cfg.listen_host.c_str(),
+            cfg.listen_port, cfg.tls_cert_file.empty() ? "" : " (TLS)", backend.c_str(), threads);
 
     for (;;) {
         int sig = 0;

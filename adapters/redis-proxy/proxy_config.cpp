@@ -92,8 +92,13 @@ bool load_proxy_config(const std::string &path, ProxyConfig &cfg, std::string &e
             if (!parse_address(args, cfg.listen_host, cfg.listen_port))
                 return bad("expected \"<address> <port>\" or \"<address>:<port>\"");
         } else if (name == "backend") {
-            if (!parse_address(args, cfg.backend_host, cfg.backend_port))
-                return bad("expected \"<address> <port>\" or \"<address>:<port>\"");
+            if (args.size() == 1 && args[0].rfind("unix:", 0) == 0) {
+                cfg.backend_unix = args[0].substr(5);
+                if (cfg.backend_unix.empty() || cfg.backend_unix.size() >= 108)
+                    return bad("expected unix:<path> with a path of 1..107 bytes");
+            } else if (!parse_address(args, cfg.backend_host, cfg.backend_port)) {
+                return bad("expected \"<address> <port>\", \"<address>:<port>\" or \"unix:<path>\"");
+            }
         } else if (name == "threads") {
             if (!one() || !parse_int(args[0], 1, 256, cfg.threads)) return bad("expected 1..256");
         } else if (name == "s2sauth_config") {

@@ -19,6 +19,7 @@ struct ProxyConfig {
     int listen_port = 6380;
     std::string backend_host = "127.0.0.1";
     int backend_port = 6379;
+    std::string backend_unix;  // a Unix socket path instead of host and port
     int threads = 0;  // 0: one per online CPU
     std::string s2sauth_config;  // optional core configuration file
     struct CoreDirective {

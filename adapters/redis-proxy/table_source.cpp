@@ -37,10 +37,14 @@ bool TableSource::fetch_now(std::string &error) {
     struct timeval tv;
     tv.tv_sec = cfg_.backend_connect_timeout_ms / 1000;
     tv.tv_usec = (cfg_.backend_connect_timeout_ms % 1000) * 1000;
-    ContextPtr c(redisConnectWithTimeout(cfg_.backend_host.c_str(), cfg_.backend_port, tv));
+    ContextPtr c(cfg_.backend_unix.empty()
+                     ? redisConnectWithTimeout(cfg_.backend_host.c_str(), cfg_.backend_port, tv)
+                     : redisConnectUnixWithTimeout(cfg_.backend_unix.c_str(), tv));
     if (!c || c->err) {
-        error = "cannot connect to the backend " + cfg_.backend_host + ":" +
-                std::to_string(cfg_.backend_port) + (c ? std::string(": ") + c->errstr : "");
+        error = "cannot connect to the backend " +
+                (cfg_.backend_unix.empty() ? cfg_.backend_host + ":" + std::to_string(cfg_.backend_port)
+                                           : "unix:" + cfg_.backend_unix) +
+                (c ? std::string(": ") + c->errstr : "");
         return false;
     }
     redisSetTimeout(c.get(), tv);

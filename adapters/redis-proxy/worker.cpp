@@ -276,7 +276,7 @@ bool Worker::connect_backend(Client *c) {
     const sockaddr *addr = reinterpret_cast<const sockaddr *>(&shared_.backend_addr);
     int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return false;
-    set_nodelay(fd);
+    if (addr->sa_family != AF_UNIX) set_nodelay(fd);
     int rc = ::connect(fd, addr, shared_.backend_addr_len);
     if (rc != 0 && errno != EINPROGRESS) {
         log_msg(LOG_WARNING, "backend connect: %s", std::strerror(errno));

@@ -104,7 +104,8 @@ class Suite:
             f.write("bind 127.0.0.1\n"
                     "user default off\n"
                     "user proxy on >proxy-secret ~* &* +@all\n"
-                    "user ordersvc on >orders-secret ~orders:* &* +@all\n")
+                    "user ordersvc on >orders-secret ~orders:* &* +@all\n"
+                    "unixsocket %s/redis.sock\nunixsocketperm 700\n" % self.dir)
         self.redis = subprocess.Popen(
             ["/usr/bin/redis-server", conf, "--port", str(self.redis_port), "--save", "",
              "--appendonly", "no", "--dir", self.dir],
@@ -677,6 +678,27 @@ class Suite:
             proc.terminate()
             assert proc.wait(10) == 0
         self.check("TLS listener with client certificates; a cert-bound token", tls_listener)
+
+        def unix_backend():
+            port = free_port()
+            conf = os.path.join(self.dir, "unix.conf")
+            with open(conf, "w") as f:
+                f.write(self.proxy_conf_text()
+                        .replace("listen 127.0.0.1 %d" % self.proxy_port, "listen 127.0.0.1 %d" % port)
+                        .replace("backend 127.0.0.1:%d" % self.redis_port,
+                                 "backend unix:%s/redis.sock" % self.dir))
+            proc = subprocess.Popen([self.opts.proxy, "-c", conf],
+                                    stdout=open(os.path.join(self.dir, "unix-proxy.log"), "ab"),
+                                    stderr=subprocess.STDOUT)
+            self.procs.append(proc)
+            wait_port(port, proc)
+            r = redis.Redis(port=port)
+            r.execute_command("AUTH", t_orders)
+            assert r.set("orders:unix", "u") and r.get("orders:unix") == b"u"
+            self.expect_error(lambda: r.get("secret:1"), "NOPERM", NOPERM_KEY)
+            proc.terminate()
+            assert proc.wait(10) == 0
+        self.check("backend over a Unix socket", unix_backend)
 
         def bad_configs():
             def refuses(text, needle):

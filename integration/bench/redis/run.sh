@@ -31,15 +31,17 @@ wait_port() {
   done
   echo "port $1 did not open" >&2; exit 1
 }
-REDIS_PORT=$(port); PROXY_PORT=$(port); TW_PORT=$(port); TW_STATS=$(port)
+REDIS_PORT=$(port); PROXY_PORT=$(port); PROXYU_PORT=$(port); TW_PORT=$(port); TW_STATS=$(port)
 
 cat > "$DIR/redis.conf" <<CONF
 bind 127.0.0.1
 user default on nopass ~* &* +@all
 user proxy on >proxy-secret ~* &* +@all
+unixsocket $DIR/redis.sock
+unixsocketperm 700
 CONF
 /usr/bin/redis-server "$DIR/redis.conf" --port "$REDIS_PORT" --save '' --appendonly no \
-  --dir "$DIR" --logfile "$DIR/redis.log" & pids+=($!)
+  --dir "$DIR" --logfile "$DIR/redis.log" & pids+=($!); REDIS_PID=$!
 wait_port "$REDIS_PORT"
 
 "$CLI" keygen --keyring "$DIR/keyring" >/dev/null
@@ -55,6 +57,11 @@ default_backend_user proxy
 CONF
 "$PROXY" -c "$DIR/proxy.conf" 2>"$DIR/proxy.log" & pids+=($!); PROXY_PID=$!
 wait_port "$PROXY_PORT"
+# The same proxy with the backend hop over a Unix socket (proxy next to redis-server).
+sed -e "s/^listen .*/listen 127.0.0.1 $PROXYU_PORT/" -e "s|^backend .*|backend unix:$DIR/redis.sock|" \
+  "$DIR/proxy.conf" > "$DIR/proxy-unix.conf"
+"$PROXY" -c "$DIR/proxy-unix.conf" 2>"$DIR/proxy-unix.log" & pids+=($!); PROXYU_PID=$!
+wait_port "$PROXYU_PORT"
 # redis-benchmark's keys are "key:__rand_int__"; the token allows only that prefix.
 TOKEN=$("$CLI" mint --keyring "$DIR/keyring" --ttl 1h --caveat 'redis.key prefix key:' \
         --caveat 'redis.cmd in get,set,ping,config|get')
@@ -69,25 +76,41 @@ bench:
   servers:
    - 127.0.0.1:$REDIS_PORT:1
 CONF
-/usr/sbin/nutcracker -c "$DIR/nutcracker.yml" -s "$TW_STATS" -a 127.0.0.1 -o "$DIR/nutcracker.log" & pids+=($!)
+/usr/sbin/nutcracker -c "$DIR/nutcracker.yml" -s "$TW_STATS" -a 127.0.0.1 -o "$DIR/nutcracker.log" & pids+=($!); TW_PID=$!
 wait_port "$TW_PORT"
 
-# requests/s of one redis-benchmark run: TEST P PORT [extra args]
-rps() {
-  local test=$1 pipe=$2 p=$3; shift 3
+# CPU time (user + system, in clock ticks) a process has used so far.
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+HZ=$(getconf CLK_TCK)
+
+# One redis-benchmark run: TEST P PORT PID [extra args]; sets RPS and CPU_US
+# (CPU microseconds per request of the process PID: redis-server for direct,
+# the proxy or twemproxy otherwise; a figure that load on the machine barely moves).
+run() {
+  local test=$1 pipe=$2 p=$3 pid=$4; shift 4
   local n=$N1; [ "$pipe" -gt 1 ] && n=$N16
-  redis-benchmark -h 127.0.0.1 -p "$p" -c 50 -n "$n" -P "$pipe" -t "$test" -r 100000 -q "$@" 2>/dev/null \
-    | tr '\r' '\n' | awk '/requests per second/ { for (i = 1; i <= NF; i++) if ($i == "requests") v = $(i-1) } END { print v }'
+  local before after
+  before=$(ticks "$pid")
+  RPS=$(redis-benchmark -h 127.0.0.1 -p "$p" -c 50 -n "$n" -P "$pipe" -t "$test" -r 100000 -q "$@" 2>/dev/null \
+    | tr '\r' '\n' | awk '/requests per second/ { for (i = 1; i <= NF; i++) if ($i == "requests") v = $(i-1) } END { print v }')
+  after=$(ticks "$pid")
+  CPU_US=$(awk -v t=$((after - before)) -v hz="$HZ" -v n="$n" 'BEGIN { printf "%.2f", t / hz * 1e6 / n }')
 }
 
-printf '%-6s %-5s %12s %12s %12s %10s %12s\n' test pipe direct proxy twemproxy proxy/dir proxy/twem
+echo "requests/s, 50 clients; the proxy checks a key and a command caveat on every command;"
+echo "proxy = backend hop over loopback TCP, proxy-unix = over a Unix socket; CPU = us per request"
+printf '%-4s %-4s %8s %8s %10s %9s %9s %9s %9s   %s\n' test pipe direct proxy proxy-unix twemproxy \
+  proxy/dir unix/dir proxy/twem "CPU: redis proxy proxy-unix twemproxy"
 for pipe in 1 16; do
   for test in get set; do
-    d=$(rps "$test" "$pipe" "$REDIS_PORT")
-    p=$(rps "$test" "$pipe" "$PROXY_PORT" -a "$TOKEN")
-    t=$(rps "$test" "$pipe" "$TW_PORT")
-    awk -v test="$test" -v pipe="$pipe" -v d="$d" -v p="$p" -v t="$t" 'BEGIN {
-      printf "%-6s -P%-3s %12.0f %12.0f %12.0f %9.2fx %11.2fx\n", toupper(test), pipe, d, p, t, p / d, p / t }'
+    run "$test" "$pipe" "$REDIS_PORT" "$REDIS_PID"; d=$RPS; dc=$CPU_US
+    run "$test" "$pipe" "$PROXY_PORT" "$PROXY_PID" -a "$TOKEN"; p=$RPS; pc=$CPU_US
+    run "$test" "$pipe" "$PROXYU_PORT" "$PROXYU_PID" -a "$TOKEN"; u=$RPS; uc=$CPU_US
+    run "$test" "$pipe" "$TW_PORT" "$TW_PID"; t=$RPS; tc=$CPU_US
+    awk -v test="$test" -v pipe="$pipe" -v d="$d" -v p="$p" -v u="$u" -v t="$t" -v dc="$dc" -v pc="$pc" \
+        -v uc="$uc" -v tc="$tc" 'BEGIN {
+      printf "%-4s -P%-2s %8.0f %8.0f %10.0f %9.0f %8.2fx %8.2fx %8.2fx   %5s %5s %5s %5s\n",
+             toupper(test), pipe, d, p, u, t, p / d, u / d, p / t, dc, pc, uc, tc }'
   done
 done
 
