@@ -4,7 +4,9 @@
 // backend's, so it must know where each backend reply ends.  The scanner
 // walks RESP2 and RESP3 (including attributes, which prefix a reply without
 // being one) and keeps its position and the stack of open aggregates between
-// reads, so a large reply arriving in many pieces is scanned once.
+// reads, so a large reply arriving in many pieces is scanned once.  hiredis's
+// reader would build an object tree per reply only for the proxy to throw it
+// away; it is used where replies are consumed (the COMMAND table).
 #pragma once
 
 #include <cstddef>
