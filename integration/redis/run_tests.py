@@ -554,7 +554,10 @@ class Suite:
             time.sleep(2)
             rss_kib = int([l for l in open("/proc/%d/status" % self.proxy.pid)
                            if l.startswith("VmRSS:")][0].split()[1])
-            assert rss_kib < 64 * 1024, "proxy RSS %d KiB with a slow reader" % rss_kib
+            # AddressSanitizer's quarantine keeps freed memory resident: no bound then.
+            sanitized = b"libasan" in subprocess.run(["ldd", self.opts.proxy], capture_output=True).stdout
+            print("     proxy RSS with a slow reader owed 200 MB: %d KiB" % rss_kib)
+            assert sanitized or rss_kib < 32 * 1024, "proxy RSS %d KiB with a slow reader" % rss_kib
             one = b"$100000\r\n" + b"x" * 100000 + b"\r\n"
             total = 0
             raw.s.settimeout(10)
