@@ -570,6 +570,36 @@ class Suite:
             assert raw.read_exact(b"+PONG\r\n") == b"+PONG\r\n"
         self.check("a slow reader: proxy memory stays bounded, every reply arrives", slow_reader)
 
+        def hostile_input():
+            import random
+            rng = random.Random(5)
+            seeds = [cmd("AUTH", t_orders) + cmd("SET", "orders:f", "x" * 40) + cmd("MULTI") +
+                     cmd("GET", "secret:1") + cmd("EXEC") + b"GET 'orders:f'\r\n" + cmd("SUBSCRIBE", "orders:c"),
+                     cmd("AUTH", t_full) + cmd("EVAL", "return 1", "-1") + cmd("HELLO", "3") +
+                     cmd("XREAD", "STREAMS", "a") + cmd("UNSUBSCRIBE") + cmd("PING")]
+            for i in range(300):
+                data = bytearray(rng.choice(seeds))
+                for _ in range(rng.randint(1, 6)):
+                    op = rng.randint(0, 2)
+                    pos = rng.randrange(len(data))
+                    if op == 0:
+                        data[pos] = rng.randrange(256)
+                    elif op == 1:
+                        del data[pos:pos + rng.randint(1, 8)]
+                    else:
+                        data[pos:pos] = rng.choice([b"\r\n", b"*", b"$", b"-1", b"99999", b"\x00", b'"'])
+                raw = Raw(self.proxy_port)
+                try:
+                    raw.send(bytes(data))
+                    raw.read_until_closed(0.05)
+                except OSError:
+                    pass
+                raw.close()
+            assert self.proxy.poll() is None, "the proxy died"
+            r = self.client(t_orders)
+            assert r.ping()
+        self.check("300 mutated pipelines: the proxy stays up and serves", hostile_input)
+
         def reset_and_select():
             r = self.client(t_full)
             assert r.execute_command("SELECT", "1") == b"OK" or True
