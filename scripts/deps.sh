@@ -10,7 +10,7 @@ libssl-dev libsodium-dev libjansson-dev libcmocka-dev
 libmacaroons-dev python3-pymacaroons libjwt-dev
 nginx nginx-dev libnginx-mod-http-echo
 redis-server redis-tools libhiredis-dev python3-redis nutcracker
-postgresql-15 postgresql-server-dev-15 python3-psycopg2
+postgresql-15 postgresql-server-dev-15 libkrb5-dev python3-psycopg2
 libpam0g-dev pamtester
 curl wrk openssl procps iproute2 binutils
 debhelper dpkg-dev lintian fakeroot

@@ -3,8 +3,9 @@
 # what each service allows and denies, and why.  Everything lives in a
 # temporary directory and every server it starts is stopped on exit.
 #
-# Each adapter adds its part as integration/demo/part-<name>.sh, sourced here
-# when that adapter was built.
+# Each adapter adds its part as integration/demo/part-<adapter>.sh (sourced,
+# rows of this table) or integration/<adapter>/demo.sh (run with the build
+# directory).
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -71,10 +72,20 @@ row_verify cli "GET /v1/orders (no path supplied)" "$cli" "${V[@]}"
 "$S2S" revoke --revocation-list "$work/revoked" --token - <<<"$root" >/dev/null
 row_verify cli "service reports (root revoked)" "$to_revoke" --config "$work/s2sauth.conf" --service reports
 
+# Rows of the table that adapters add (sourced: they share table_header/row).
 for part in "$here"/part-*.sh; do
     [ -e "$part" ] || continue
     # shellcheck source=/dev/null
     . "$part"
+done
+
+# Each adapter's own demo: real servers on loopback, stopped on exit; each
+# exits non-zero if anything differs from what it prints.
+for part in "$here"/../*/demo.sh; do
+    [ -x "$part" ] || continue
+    [ "$part" -ef "$0" ] && continue
+    echo
+    "$part" "$build"
 done
 echo
 echo "demo done; everything it started has been stopped."
