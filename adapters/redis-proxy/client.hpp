@@ -91,6 +91,7 @@ struct Client {
     bool closing = false;      // close once `out` is sent
     bool dead = false;         // closed; freed after this epoll batch
     bool input_paused = false; // backpressure: not reading the client
+    bool login_pending = false; // a backend login is unanswered: hold later commands
     bool backend_paused = false;
     bool in_multi = false;
     bool multi_dirty = false;  // a command was refused inside MULTI: EXEC aborts

@@ -409,7 +409,7 @@ void Worker::flush_backend(Client *c) {
 
 void Worker::maybe_resume(Client *c) {
     if (c->dead || !c->input_paused || c->closing) return;
-    if (c->out.size() > kSoftLimit || c->backend_out.size() > kSoftLimit ||
+    if (c->login_pending || c->out.size() > kSoftLimit || c->backend_out.size() > kSoftLimit ||
         c->pending_count() > kMaxPending)
         return;
     c->input_paused = false;
@@ -491,8 +491,10 @@ size_t Worker::process_input(Client *c, const char *p, size_t n) {
     RequestLimits limits;
     limits.max_bulk_bytes = shared_.cfg->max_bulk_bytes;
     while (pos < n && !c->dead && !c->closing) {
-        if (c->out.size() > kSoftLimit || c->backend_out.size() + c->run_len > kSoftLimit ||
-            c->pending_count() > kMaxPending) {
+        // Commands after AUTH wait for the backend to confirm the login, so none
+        // runs as the previous backend user if the new login fails.
+        if (c->login_pending || c->out.size() > kSoftLimit ||
+            c->backend_out.size() + c->run_len > kSoftLimit || c->pending_count() > kMaxPending) {
             c->input_paused = true;
             update_client_events(c);
             break;
@@ -743,6 +745,7 @@ void Worker::handle_command(Client *c, const char *frame, size_t frame_len) {
         Pending relogin;
         relogin.kind = Pending::Kind::kSwallow;
         push_pending(c, std::move(relogin));
+        c->login_pending = true;
         return;
     }
     bool subscribe = false;
@@ -860,6 +863,7 @@ bool Worker::login_backend(Client *c, s2s_grant *grant, bool hello, int proto, s
     p.kind = Pending::Kind::kLogin;
     p.proto = static_cast<uint8_t>(hello ? proto : 0);
     push_pending(c, std::move(p));
+    c->login_pending = true;
     return true;
 }
 
@@ -1012,6 +1016,7 @@ void Worker::handle_reply(Client *c, const char *r, size_t len) {
             c->out.append(r, len);
             break;
         case Pending::Kind::kLogin:
+            c->login_pending = false;
             if (is_error) {
                 log_msg(LOG_ERR, "client %s: the backend refused the login as ACL user '%s'", c->ip,
                         printable(c->backend_user).c_str());
@@ -1026,6 +1031,7 @@ void Worker::handle_reply(Client *c, const char *r, size_t len) {
             }
             break;
         case Pending::Kind::kSwallow:
+            c->login_pending = false;
             if (is_error) {
                 log_msg(LOG_ERR, "client %s: backend re-login after RESET failed", c->ip);
                 static const char failed[] = "-ERR s2sauth-redis-proxy: backend login failed\r\n";
