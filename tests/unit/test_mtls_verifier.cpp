@@ -144,6 +144,12 @@ void test_cert_bound_token(void **) {
 
     std::string unbound = mint({"time < 2099-01-01T00:00:00Z"});
     assert_int_equal(verify(v, unbound, nullptr), S2S_REASON_OK);
+    assert_int_equal(verify(v, unbound, good), S2S_REASON_OK);
+    // An optional certificate that is presented and fails verification denies,
+    // even with a token that does not need it.
+    assert_int_equal(verify(v, unbound, stranger), S2S_REASON_CERT_UNTRUSTED);
+    // A certificate alone never authorizes without a requirement or allowlist.
+    assert_int_equal(verify(v, "", good), S2S_REASON_NO_CREDENTIAL);
 
     s2s_peer_free(good);
     s2s_peer_free(other);
