@@ -146,56 +146,17 @@ Denial Authorizer::check(const s2s_grant *grant, const char *client_ip, const s2
 }
 
 s2s_grant *Authorizer::authenticate(const char *client_ip, const s2s_peer *peer, std::string_view token) {
-    // The core evaluates every caveat at authentication.  AUTH itself reaches
-    // no key and no channel; for redis.cmd the proxy names a command the token
-    // permits (one every redis.cmd caveat lists), so a token limited to some
-    // commands can still log in, and each command is then checked on its own.
-    std::string cmd = "auth";
-    s2s_macaroon **stack = nullptr;
-    size_t count = 0;
-    if (s2s_stack_parse(token.data(), token.size(), nullptr, &stack, &count, nullptr) == S2S_OK) {
-        std::vector<std::string> common;
-        bool any = false;
-        for (size_t m = 0; m < count; ++m) {
-            size_t caveats = s2s_macaroon_caveat_count(stack[m]);
-            for (size_t i = 0; i < caveats; ++i) {
-                const unsigned char *id = nullptr, *vid = nullptr;
-                size_t id_len = 0, vid_len = 0;
-                const char *location = nullptr;
-                if (s2s_macaroon_caveat(stack[m], i, &id, &id_len, &vid, &vid_len, &location) != S2S_OK ||
-                    vid != nullptr)
-                    continue;
-                std::string_view text(reinterpret_cast<const char *>(id), id_len);
-                if (text.rfind("redis.cmd in ", 0) != 0) continue;
-                std::vector<std::string> listed;
-                std::string_view list = text.substr(13);
-                while (!list.empty()) {
-                    size_t comma = list.find(',');
-                    std::string item = ascii_lower(list.substr(0, comma));
-                    if (!item.empty()) listed.push_back(item);
-                    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-                }
-                if (!any) {
-                    common = listed;
-                    any = true;
-                } else {
-                    std::erase_if(common, [&](const std::string &c) {
-                        return std::find(listed.begin(), listed.end(), c) == listed.end();
-                    });
-                }
-            }
-        }
-        s2s_stack_free(stack, count);
-        if (any && !common.empty()) cmd = common.front();
-    }
+    // At AUTH the command, keys and channels are not known yet: they are
+    // deferred to the per-command grant checks, so a token limited to some
+    // commands can log in, and each command is then judged on its own.
     s2s_context_reset(ctx);
     s2s_context_set_peer(ctx, peer);
     if (!service.empty()) s2s_context_set(ctx, S2S_ATTR_SERVICE, service.data(), service.size());
     s2s_context_set(ctx, S2S_ATTR_CLIENT_IP, client_ip, std::strlen(client_ip));
-    s2s_context_set(ctx, S2S_ATTR_REDIS_CMD, cmd.data(), cmd.size());
+    s2s_context_defer(ctx, S2S_ATTR_REDIS_CMD);
+    s2s_context_defer(ctx, S2S_ATTR_REDIS_KEY);
+    s2s_context_defer(ctx, S2S_ATTR_REDIS_CHANNEL);
     s2s_context_mark_present(ctx, S2S_ATTR_REDIS_USER);
-    s2s_context_mark_present(ctx, S2S_ATTR_REDIS_KEY);
-    s2s_context_mark_present(ctx, S2S_ATTR_REDIS_CHANNEL);
     s2s_grant *grant = nullptr;
     s2s_error err;
     s2s_status st = s2s_authenticate(verifier, ctx, token.data(), token.size(), decision, &grant, &err);

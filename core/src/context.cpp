@@ -173,6 +173,12 @@ S2S_API s2s_status s2s_context_mark_present(s2s_context *ctx, s2s_attr attr) {
     return S2S_OK;
 }
 
+S2S_API s2s_status s2s_context_defer(s2s_context *ctx, s2s_attr attr) {
+    if (ctx == nullptr || !valid_attr(attr)) return S2S_ERR_INVALID_ARGUMENT;
+    ctx->c.deferred[attr] = true;
+    return S2S_OK;
+}
+
 S2S_API void s2s_context_set_time(s2s_context *ctx, int64_t unix_seconds) {
     if (ctx == nullptr) return;
     ctx->c.time_set = true;

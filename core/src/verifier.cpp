@@ -322,7 +322,7 @@ struct Verified {
 };
 
 void judge(const s2s_verifier *v, const Snapshot &snap, const Context &ctx, const Verified &ok,
-           s2s_decision *d) {
+           bool authenticating, s2s_decision *d) {
     PeerFacts pf = peer_facts(ctx);
     if (snap.revocation_broken) {
         deny(d, S2S_REASON_INTERNAL, "revocation list cannot be loaded; denying all (fail closed)");
@@ -344,6 +344,7 @@ void judge(const s2s_verifier *v, const Snapshot &snap, const Context &ctx, cons
     }
     int64_t now = ctx.time_set ? ctx.now : int64_t(time(nullptr));
     CaveatState state;
+    state.honor_deferred = authenticating;
     s2s_reason r = eval_all(*ok.stack, *ok.order, *c, pf, now, state, d);
     if (r != S2S_REASON_OK) {
         deny(d, r, caveat_detail(r));
@@ -557,9 +558,13 @@ S2S_API const char *s2s_decision_failed_caveat(const s2s_decision *d) {
 S2S_API const char *s2s_decision_detail(const s2s_decision *d) { return d ? d->detail.c_str() : ""; }
 S2S_API void s2s_decision_free(s2s_decision *d) { delete d; }
 
-S2S_API s2s_status s2s_verify(const s2s_verifier *v, const s2s_context *ctx,
-                              const char *credential, size_t len, s2s_decision *d,
-                              s2s_error *err) {
+}  // extern "C"
+
+namespace {
+
+// s2s_verify, and s2s_authenticate's first step (which honours deferrals).
+s2s_status verify_credential(const s2s_verifier *v, const s2s_context *ctx, const char *credential,
+                             size_t len, bool authenticating, s2s_decision *d, s2s_error *err) {
     if (d != nullptr) decision_reset(d);
     if (v == nullptr || ctx == nullptr || d == nullptr || (credential == nullptr && len != 0)) {
         if (d != nullptr) deny(d, S2S_REASON_INTERNAL, "invalid argument");
@@ -585,11 +590,21 @@ S2S_API s2s_status s2s_verify(const s2s_verifier *v, const s2s_context *ctx,
         }
         Scratch &s = scratch();
         if (!authenticate(v, *snap, {credential, len}, s, d)) return S2S_OK;
-        judge(v, *snap, ctx->c, Verified{&s.stack, &s.work.order, d->token_id}, d);
+        judge(v, *snap, ctx->c, Verified{&s.stack, &s.work.order, d->token_id}, authenticating, d);
         return S2S_OK;
     });
     if (st != S2S_OK) deny(d, S2S_REASON_INTERNAL, "verification failed internally");
     return st;
+}
+
+}  // namespace
+
+extern "C" {
+
+S2S_API s2s_status s2s_verify(const s2s_verifier *v, const s2s_context *ctx,
+                              const char *credential, size_t len, s2s_decision *d,
+                              s2s_error *err) {
+    return verify_credential(v, ctx, credential, len, false, d, err);
 }
 
 S2S_API s2s_status s2s_authenticate(const s2s_verifier *v, const s2s_context *ctx,
@@ -603,7 +618,7 @@ S2S_API s2s_status s2s_authenticate(const s2s_verifier *v, const s2s_context *ct
         }
         return null_argument(err);
     }
-    s2s_status st = s2s_verify(v, ctx, credential, len, d, err);
+    s2s_status st = verify_credential(v, ctx, credential, len, true, d, err);
     if (st != S2S_OK || !d->allowed || len == 0) return st;
     st = guarded(err, [&] {
         // s2s_verify left this thread's scratch holding the verified stack.
@@ -641,7 +656,7 @@ S2S_API s2s_status s2s_grant_check(const s2s_verifier *v, const s2s_grant *g,
             deny(d, S2S_REASON_UNKNOWN_KEY, "the token's key was removed from the key ring");
             return S2S_OK;
         }
-        judge(v, *snap, ctx->c, Verified{&g->stack, &g->order, g->token_id}, d);
+        judge(v, *snap, ctx->c, Verified{&g->stack, &g->order, g->token_id}, false, d);
         return S2S_OK;
     });
     if (st != S2S_OK) deny(d, S2S_REASON_INTERNAL, "verification failed internally");
