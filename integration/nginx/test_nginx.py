@@ -879,6 +879,11 @@ class ConfigTest(unittest.TestCase):
         self.assertFails("s2sauth_token_source query:x;", 7, "query:x")
         self.assertFails('s2sauth_realm "a\\"b";', 7, "realm")
         self.assertFails("s2sauth_identity_header Host;", 7, "Host")
+        # matched as client headers are dropped: '_' is '-', so these would
+        # remove the client's Content-Length / Transfer-Encoding / Cookie
+        self.assertFails("s2sauth_identity_header Content_Length;", 7, "Content_Length")
+        self.assertFails("s2sauth_identity_header transfer_encoding;", 7, "transfer_encoding")
+        self.assertFails("s2sauth_identity_header COOKIE;", 7, "COOKIE")
         self.assertFails("s2sauth_identity_header X-A bogus;", 7, "bogus")
         self.assertFails("s2sauth_client_cert sometimes;", 7, "sometimes")
         self.assertFails(f"s2sauth_keyring {self.d}/keyring;\ns2sauth_keyring {self.d}/keyring;",
