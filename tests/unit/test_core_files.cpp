@@ -245,6 +245,18 @@ void test_revocation_reload(void **) {
     }
     assert_int_equal(r, S2S_REASON_OK);
 
+    // Appending to a list whose last line has no newline (edited by hand)
+    // must not glue the ids together: both stay revoked.
+    replace_file(path("revoked"), "AAAAAAAAAAAAAAAAAAAAAA", 0644);
+    assert_int_equal(s2s_revocation_append(path("revoked").c_str(), tid.c_str(), &err), S2S_OK);
+    assert_int_equal(s2s_verifier_reload(v, &err), S2S_OK);
+    assert_int_equal(verify(v, token), S2S_REASON_REVOKED);
+    {
+        std::ifstream in(path("revoked"));
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        assert_true(text == "AAAAAAAAAAAAAAAAAAAAAA\n" + tid + "\n");
+    }
+
     // A list that stops parsing fails closed: everything is denied until fixed.
     replace_file(path("revoked"), "not a token id\n", 0644);
     assert_int_not_equal(s2s_verifier_reload(v, &err), S2S_OK);
