@@ -64,6 +64,7 @@ http {
         location /v1/ { }
         location /secret/ { }
         location /gif { empty_gif; }
+        location /rw/ { rewrite ^ /v1/$arg_p break; proxy_pass http://echo; }
 
         location /public/ { s2sauth off; ssi on; }
         location /public/accel { s2sauth off; proxy_pass http://echo; }
@@ -524,6 +525,14 @@ class Paths(Base):
         # nginx decodes %2F and serves /v1/orders/admin: inside the prefix
         r = self.get("/v1/orders%2Fadmin")
         self.assertEqual((r.status, r.body.strip()), (200, "ORDERS-ADMIN"))
+
+    def test_rewritten_dot_dot_is_refused(self):
+        # a rewrite can put ".." back into $uri, which nginx then sends upstream
+        # as is; the core refuses such a path instead of matching its bytes
+        self.assertDenied(self.get("/rw/?p=orders/../admin"), 401, "invalid_token")
+        self.assertIn("refused as context", WORLD.nginx.error_log())
+        r = self.get("/rw/?p=orders/7")
+        self.assertEqual(r.status, 200, r)
 
     def test_segment_aware_prefix(self):
         self.assertDenied(self.get("/v1/ordersX"), 403)
