@@ -259,7 +259,7 @@ typedef enum s2s_attr {
     S2S_ATTR_SERVICE = 0,     /* service */
     S2S_ATTR_CLIENT_IP,       /* client.ip: textual IPv4 or IPv6 */
     S2S_ATTR_HTTP_METHOD,     /* http.method */
-    S2S_ATTR_HTTP_PATH,       /* http.path: normalized */
+    S2S_ATTR_HTTP_PATH,       /* http.path: normalized; "." or ".." segments are refused */
     S2S_ATTR_HTTP_HOST,       /* http.host */
     S2S_ATTR_REDIS_CMD,       /* redis.cmd */
     S2S_ATTR_REDIS_KEY,       /* redis.key: multi-valued, every key of the command */

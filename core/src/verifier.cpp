@@ -118,6 +118,9 @@ void maybe_refresh_revocations(const s2s_verifier *cv) {
 
 // ---- decisions ----------------------------------------------------------------------
 
+// Every host prints the failed caveat between double quotes (nginx's error
+// log, PAM's syslog line, PostgreSQL's DETAIL), so '"' is escaped as well as
+// '\\': a caveat cannot end its field early and forge the ones after it.
 void escape_for_log(std::string_view in, std::string &out) {
     static const char hex[] = "0123456789abcdef";
     out.clear();
@@ -126,7 +129,7 @@ void escape_for_log(std::string_view in, std::string &out) {
             out += "...";
             return;
         }
-        if (c >= 0x20 && c < 0x7f && c != '\\') {
+        if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"') {
             out += char(c);
         } else {
             out += "\\x";

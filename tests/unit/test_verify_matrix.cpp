@@ -628,6 +628,12 @@ void test_failed_caveat_is_named_and_escaped(void **) {
     assert_false(s2s_decision_allowed(F->d));
     assert_string_equal(s2s_decision_failed_caveat(F->d), "http.path prefix /admin\\x01");
     assert_int_equal(s2s_decision_outcome(F->d), S2S_DENY_FORBIDDEN);
+
+    // Hosts log it between double quotes: a quote cannot close the field.
+    token = v2(signed_macaroon({"service = orders", "http.path = /a\" reason \"ok"}));
+    assert_int_equal(s2s_verify(F->v, F->ctx, token.data(), token.size(), F->d, &err), S2S_OK);
+    assert_false(s2s_decision_allowed(F->d));
+    assert_string_equal(s2s_decision_failed_caveat(F->d), "http.path = /a\\x22 reason \\x22ok");
 }
 
 void test_allow_reports_identity_and_ids(void **) {
