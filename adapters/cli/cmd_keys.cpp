@@ -94,33 +94,12 @@ int cmd_keygen(int argc, char **argv) {
     return kExitOk;
 }
 
-// The token id a verifier gives a macaroon: the s2s token id of its
-// identifier or, for an identifier minted elsewhere, the identifier itself when
-// it is short printable ASCII, else "sha256:" and the base64url SHA-256 of it.
-// This mirrors foreign_token_id() in core/src/verifier.cpp; the CLI integration
-// tests revoke foreign tokens through both paths to keep the two in step.
+// The token id a verifier gives a macaroon (the core computes it, so revoke
+// and verify always agree).
 static bool token_id_of(const s2s_macaroon *m, std::string &out) {
-    if (const char *tid = s2s_macaroon_token_id(m)) {
-        out = tid;
-        return true;
-    }
-    size_t len = 0;
-    const unsigned char *id = s2s_macaroon_identifier(m, &len);
-    bool printable = len > 0 && len <= 256;
-    for (size_t i = 0; printable && i < len; i++) printable = id[i] > 0x20 && id[i] < 0x7f;
-    if (printable) {
-        out.assign(reinterpret_cast<const char *>(id), len);
-        return true;
-    }
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int md_len = 0;
-    if (EVP_Digest(id, len, md, &md_len, EVP_sha256(), nullptr) != 1) return false;
-    unsigned char b64[64];
-    int n = EVP_EncodeBlock(b64, md, int(md_len));
-    out = "sha256:";
-    for (int i = 0; i < n && b64[i] != '='; i++) {
-        out += b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : char(b64[i]);
-    }
+    const char *id = s2s_macaroon_revocation_id(m);
+    if (id == nullptr || *id == '\0') return false;
+    out = id;
     return true;
 }
 

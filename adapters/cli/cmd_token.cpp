@@ -38,6 +38,13 @@ struct CaveatOptions {
         }
     }
 
+    bool names_identity() const {
+        for (const std::string &c : caveats) {
+            if (c.rfind("identity = ", 0) == 0) return true;
+        }
+        return false;
+    }
+
     bool apply(s2s_macaroon *m) const {
         std::vector<std::string> all;
         if (identity) {
@@ -162,6 +169,13 @@ int cmd_mint(int argc, char **argv) {
     }
     bool ok = cav.apply(m) && print_macaroon(m, format);
     s2s_macaroon_free(m);
+    if (ok && !keyring.empty() && !cav.identity && !cav.names_identity()) {
+        // A token without an identity lets any holder add one of their choosing
+        // (`identity` caveats declare; only a second, different one conflicts).
+        std::fputs("s2sauth: warning: minted without --identity: any holder can attenuate it with an "
+                   "identity caveat of their choosing; give --identity unless no host uses identities\n",
+                   stderr);
+    }
     return ok ? kExitOk : kExitUsage;
 }
 

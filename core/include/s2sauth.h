@@ -193,6 +193,10 @@ S2S_API const unsigned char *s2s_macaroon_signature(const s2s_macaroon *m); /* 3
 /* The key id and token id of an s2s identifier; NULL for a foreign identifier. */
 S2S_API const char *s2s_macaroon_key_id(const s2s_macaroon *m);
 S2S_API const char *s2s_macaroon_token_id(const s2s_macaroon *m);
+/* The id this macaroon is revoked by, as a verifier reports it: the token id of
+ * an s2s identifier; for a foreign identifier the identifier itself when it is
+ * short printable ASCII (no space, '"' or '\'), else "sha256:<base64url>". */
+S2S_API const char *s2s_macaroon_revocation_id(const s2s_macaroon *m);
 S2S_API size_t s2s_macaroon_caveat_count(const s2s_macaroon *m);
 /* Caveat i: its id; for a third-party caveat also vid and location (else NULL, 0). */
 S2S_API s2s_status s2s_macaroon_caveat(const s2s_macaroon *m, size_t i,

@@ -14,15 +14,18 @@
 struct s2s_macaroon {
     s2s::Macaroon m;
     std::string key_id, token_id;  // empty for a foreign identifier
+    std::string revocation_id;     // token_id, or the foreign identifier's id
 
     void refresh_ids() {
         std::string_view k, t;
         if (s2s::parse_identifier(m.identifier, k, t)) {
             key_id.assign(k);
             token_id.assign(t);
+            revocation_id.assign(t);
         } else {
             key_id.clear();
             token_id.clear();
+            s2s::foreign_token_id(m.identifier, revocation_id);
         }
     }
 };
@@ -306,6 +309,10 @@ S2S_API const char *s2s_macaroon_key_id(const s2s_macaroon *m) {
 
 S2S_API const char *s2s_macaroon_token_id(const s2s_macaroon *m) {
     return m && !m->token_id.empty() ? m->token_id.c_str() : nullptr;
+}
+
+S2S_API const char *s2s_macaroon_revocation_id(const s2s_macaroon *m) {
+    return m ? m->revocation_id.c_str() : nullptr;
 }
 
 S2S_API size_t s2s_macaroon_caveat_count(const s2s_macaroon *m) {

@@ -156,21 +156,6 @@ void deny(s2s_decision *d, s2s_reason r, std::string_view detail) {
     d->detail.assign(detail);
 }
 
-// The token id of a foreign (non-s2s) identifier: the identifier itself when it
-// is short printable ASCII, else "sha256:" + base64url of its digest.
-void foreign_token_id(std::string_view identifier, std::string &out) {
-    bool printable = !identifier.empty() && identifier.size() <= 256;
-    for (unsigned char c : identifier) printable = printable && c > 0x20 && c < 0x7f;
-    if (printable) {
-        out.assign(identifier);
-        return;
-    }
-    uint8_t md[32];
-    unsigned int n = 0;
-    EVP_Digest(identifier.data(), identifier.size(), md, &n, EVP_sha256(), nullptr);
-    out = "sha256:" + base64url_encode({reinterpret_cast<char *>(md), sizeof md});
-}
-
 PeerFacts peer_facts(const Context &ctx) {
     PeerFacts pf;
     if (ctx.peer != nullptr) {

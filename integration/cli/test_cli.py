@@ -462,6 +462,22 @@ class TestMint(CliCase):
         self.keygen("--verify-only", ring=only)
         self.usage("mint", "--keyring", only, says="no active key in the key ring")
 
+    def test_mint_without_identity_warns(self):
+        # Without an identity, any holder could attenuate with one of their
+        # choosing: mint says so, and a holder's identity is then honoured.
+        self.keygen()
+        r = self.run_cli("mint", "--keyring", self.ring)
+        self.assertEqual(r.rc, 0, r)
+        self.assertIn("warning: minted without --identity", r.err)
+        for args in (["--identity", "svc"], ["--caveat", "identity = svc"]):
+            r = self.run_cli("mint", "--keyring", self.ring, *args)
+            self.assertEqual(r.rc, 0, r)
+            self.assertEqual(r.err, "", r)
+            # With one, a holder's different identity conflicts.
+            claimed = self.ok("attenuate", "--caveat", "identity = admin", r.out.strip())
+            rc, d = self.verify(claimed)
+            self.assertEqual((rc, d["reason"]), (1, "identity_conflict"))
+
     def test_each_token_has_a_fresh_token_id(self):
         ids = {self.inspect_json(self.mint())[0]["token_id"] for _ in range(5)}
         self.assertEqual(len(ids), 5)

@@ -8,6 +8,10 @@
 // go-macaroon), which only a raw root key can verify.
 #include "macaroon/macaroon.hpp"
 
+#include <openssl/evp.h>
+
+#include "base64.hpp"
+
 namespace s2s {
 namespace {
 
@@ -62,6 +66,19 @@ Limits Limits::from(const s2s_limits *l) {
     out.max_discharges = or_default(l->max_discharges, out.max_discharges);
     out.max_depth = or_default(l->max_depth, out.max_depth);
     return out;
+}
+
+void foreign_token_id(std::string_view identifier, std::string &out) {
+    bool plain = !identifier.empty() && identifier.size() <= 256;
+    for (unsigned char c : identifier) plain = plain && c > 0x20 && c < 0x7f && c != '"' && c != '\\';
+    if (plain) {
+        out.assign(identifier);
+        return;
+    }
+    uint8_t md[32];
+    unsigned int n = 0;
+    EVP_Digest(identifier.data(), identifier.size(), md, &n, EVP_sha256(), nullptr);
+    out = "sha256:" + base64url_encode({reinterpret_cast<char *>(md), sizeof md});
 }
 
 }  // namespace s2s

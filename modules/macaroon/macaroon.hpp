@@ -52,6 +52,11 @@ bool parse_identifier(std::string_view identifier, std::string_view &key_id,
 std::string make_identifier(std::string_view key_id, std::string_view token_id);
 // [A-Za-z0-9_-]{1,64}: the charset of key ids and token ids.
 bool valid_id(std::string_view id);
+// The revocation id of a foreign (non-s2s) identifier: the identifier itself
+// when it is at most 256 bytes of printable ASCII without space, '"' or '\'
+// (so it is safe between quotes in a log line), else "sha256:" + base64url of
+// its SHA-256.
+void foreign_token_id(std::string_view identifier, std::string &out);
 
 // ---- codecs ------------------------------------------------------------------
 // Each decode_* takes raw bytes (already base64-decoded where the format is

@@ -338,6 +338,39 @@ void test_threads_verify_during_reload(void **) {
     s2s_verifier_free(v);
 }
 
+// The revocation id the CLI writes is the one the verifier checks, and a
+// foreign identifier that would break a quoted log field is hashed.
+void test_revocation_ids(void **) {
+    s2s_error err{};
+    const unsigned char key[] = "raw root key";
+    struct { const char *identifier; const char *expect_prefix; } cases[] = {
+        {"plain-id.42", "plain-id.42"},
+        {"has\"quote", "sha256:"},
+        {"back\\slash", "sha256:"},
+        {"has space", "sha256:"},
+    };
+    for (const auto &c : cases) {
+        s2s_macaroon *m = nullptr;
+        assert_int_equal(s2s_macaroon_create(key, sizeof key - 1,
+                                             reinterpret_cast<const unsigned char *>(c.identifier),
+                                             strlen(c.identifier), nullptr, &m, &err), S2S_OK);
+        const char *id = s2s_macaroon_revocation_id(m);
+        assert_non_null(id);
+        assert_true(strncmp(id, c.expect_prefix, strlen(c.expect_prefix)) == 0);
+        assert_null(strchr(id, '"'));
+        assert_null(s2s_macaroon_token_id(m));
+        s2s_macaroon_free(m);
+    }
+    write_file(path("ring"), kKey1);
+    s2s_keyring *kr = nullptr;
+    assert_int_equal(s2s_keyring_load(path("ring").c_str(), &kr, &err), S2S_OK);
+    s2s_macaroon *m = nullptr;
+    assert_int_equal(s2s_mint(kr, nullptr, nullptr, &m, &err), S2S_OK);
+    assert_string_equal(s2s_macaroon_revocation_id(m), s2s_macaroon_token_id(m));
+    s2s_macaroon_free(m);
+    s2s_keyring_free(kr);
+}
+
 void test_names_and_outcomes(void **) {
     assert_string_equal(s2s_reason_name(S2S_REASON_BAD_SIGNATURE), "bad_signature");
     assert_string_equal(s2s_status_name(S2S_ERR_PERMISSIONS), "permissions");
@@ -376,6 +409,7 @@ int main() {
         cmocka_unit_test(test_revocation_reload),
         cmocka_unit_test(test_keyring_reload_rotates_keys),
         cmocka_unit_test(test_threads_verify_during_reload),
+        cmocka_unit_test(test_revocation_ids),
         cmocka_unit_test(test_names_and_outcomes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
