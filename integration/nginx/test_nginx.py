@@ -315,6 +315,35 @@ class TokenOutcomes(Base):
         self.assertEqual(identity_headers(r), [("X-S2S-Identity", "svc-a"),
                                                ("X-S2S-Token-Id", tid)])
 
+    def test_stack_with_bound_discharge(self):
+        # Issue 4: a stack (root + discharge, concatenated V2, base64url) is
+        # accepted wherever a single token is; the root alone is not.
+        import base64
+        from pymacaroons import Macaroon, MACAROON_V2
+
+        def raw(m):
+            text = m.serialize()
+            return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+        tid = "stack-" + base64.urlsafe_b64encode(os.urandom(6)).decode()
+        root = Macaroon(location="", identifier=f"s2s1:k1:{tid}", key=WORLD.keys.keys["k1"],
+                        version=MACAROON_V2)
+        for c in ("service = orders", f"time < {FUTURE}", "identity = svc-delegated"):
+            root.add_first_party_caveat(c)
+        root.add_third_party_caveat("https://auth.example", "tp-key", "cid-1")
+        discharge = Macaroon(location="https://auth.example", identifier="cid-1", key="tp-key",
+                             version=MACAROON_V2)
+        discharge.add_first_party_caveat(f"time < {FUTURE}")
+        bound = root.prepare_for_request(discharge)
+        enc = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()  # noqa: E731
+        stack = enc(raw(root) + raw(bound))
+        r = curl(WORLD.url("/orders/1"), [auth(stack)])
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(identity_headers(r)[0], ("X-S2S-Identity", "svc-delegated"))
+        self.assertDenied(curl(WORLD.url("/orders/1"), [auth(enc(raw(root)))]), 401, "invalid_token")
+        unbound = enc(raw(root) + raw(discharge))
+        self.assertDenied(curl(WORLD.url("/orders/1"), [auth(unbound)]), 401, "invalid_token")
+
     def test_bearer_scheme_is_accepted(self):
         token, _ = self.mint()
         self.assertEqual(curl(WORLD.url("/x"), [auth(token, "Bearer")]).status, 200)

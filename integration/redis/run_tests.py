@@ -225,6 +225,28 @@ class Suite:
             assert out == b"+OK\r\n" and closed, (out, closed)
         self.check("unauthenticated: PING, NOAUTH, WRONGPASS, QUIT", unauthenticated)
 
+        def stack_with_discharge():
+            # Issue 4: AUTH takes a stack (root + bound discharge) as it takes a
+            # token; the root alone is refused; the caveats of both apply.
+            tp_key = os.path.join(os.path.dirname(self.keyring), "tp.key")
+            with open(tp_key, "wb") as f:
+                f.write(b"third-party shared key")
+            run = lambda *a, inp=None: subprocess.run(  # noqa: E731
+                [self.opts.cli] + list(a), input=inp, check=True, capture_output=True,
+                text=True).stdout.strip()
+            root = run("attenuate", "--third-party", "https://auth.example", "--third-party-key",
+                       tp_key, "--caveat-id", "cid-redis", "-", inp=self.mint("redis.key prefix orders:"))
+            stack = run("discharge", "--key-file", tp_key, "--location", "https://auth.example",
+                        "--caveat", "redis.cmd in get,set,ping", "-", inp=root)
+            r = self.client(stack)
+            assert r.set("orders:stack-test", "1") is True
+            self.expect_error(lambda: r.get("secret:1"), "NOPERM", NOPERM_KEY)  # the root's caveat
+            self.expect_error(lambda: r.delete("orders:stack-test"), "NOPERM")  # the discharge's caveat
+            bare = redis.Redis(port=self.proxy_port)
+            self.expect_error(lambda: bare.execute_command("AUTH", root), "WRONGPASS")
+        self.check("a stack with a bound discharge authenticates; the root alone does not",
+                   stack_with_discharge)
+
         def wrong_service():
             r = redis.Redis(port=self.proxy_port)
             self.expect_error(lambda: r.execute_command("AUTH", t_wrong_service), "WRONGPASS",
