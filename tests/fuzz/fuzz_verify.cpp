@@ -1,14 +1,16 @@
 // fuzz_verify.cpp: s2s_verify end to end, with a fixed key ring and request.
 //
 // The input is the credential, any format.  Properties: every call makes a
-// decision (S2S_OK) and makes the same one twice; and an allow is only ever
-// given to a credential whose signatures recompute, by an independent
-// reference built on OpenSSL's own HMAC and libsodium's secretbox rather than
-// the core's HMAC: the root chain from its key-ring key, each discharge's
-// chain from the key sealed in its caveat's vid, bound to the root signature,
-// every discharge used; and whose every first-party caveat, evaluated alone,
-// passes.  Seeds (tests/fuzz/make_seeds.py) hold correctly signed tokens,
-// minted with pymacaroons, so mutations start next to the allow path.
+// decision (S2S_OK) and makes the same one twice; s2s_authenticate grants
+// exactly when s2s_verify allows, and the grant re-checks to an allow; an
+// allow is only ever given to a credential whose signatures recompute, by an
+// independent reference built on OpenSSL's own HMAC and libsodium's secretbox
+// rather than the core's HMAC (the root chain from its key-ring key, each
+// discharge's chain from the key sealed in its caveat's vid, bound to the root
+// signature, every discharge used), and whose every first-party caveat,
+// evaluated alone, passes.  Seeds (tests/fuzz/make_seeds.py) hold correctly
+// signed tokens, minted with pymacaroons, so mutations start next to the
+// allow path.
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <sodium.h>
@@ -137,6 +139,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(s2s_decision_reason(f.first) == s2s_decision_reason(f.second));
     FUZZ_CHECK(allowed == (s2s_decision_reason(f.first) == S2S_REASON_OK));
     FUZZ_CHECK(allowed == (s2s_decision_outcome(f.first) == S2S_ALLOW));
+
+    // A session grant (the Redis proxy's path) is given exactly when verify
+    // allows, and re-checking it against the same request allows again.
+    s2s_grant *grant = nullptr;
+    FUZZ_CHECK(s2s_authenticate(f.verifier, f.ctx, credential.data(), credential.size(), f.second,
+                                &grant, &err) == S2S_OK);
+    FUZZ_CHECK((grant != nullptr) == allowed);
+    if (grant != nullptr) {
+        FUZZ_CHECK(s2s_grant_check(f.verifier, grant, f.ctx, f.second, &err) == S2S_OK);
+        FUZZ_CHECK(s2s_decision_allowed(f.second));
+        s2s_grant_free(grant);
+    }
     if (!allowed) return 0;
 
     std::vector<Macaroon> stack;
