@@ -45,7 +45,9 @@ void hash_block_and_short(SHA256_CTX &ctx, const uint8_t *key_block, std::string
     SHA256_Init(&ctx);
     SHA256_Transform(&ctx, key_block);
     uint8_t last[kBlockBytes] = {};
-    std::memcpy(last, a.data(), a.size());
+    // memcpy from a null pointer is undefined even for zero bytes, and an
+    // empty view (an empty caveat) may have a null data().
+    if (!a.empty()) std::memcpy(last, a.data(), a.size());
     if (!b.empty()) std::memcpy(last + a.size(), b.data(), b.size());
     size_t n = a.size() + b.size();
     last[n] = 0x80;
