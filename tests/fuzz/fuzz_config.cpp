@@ -17,17 +17,15 @@
 
 namespace {
 
-// A plain array, not a std::string: it must outlive the atexit handler that
-// removes the file, which static destructors would not.
-char g_path[4096];
-
+// The file lives only while one input is loaded (libFuzzer may end the
+// process with _Exit, which runs no clean-up).
 const char *config_path() {
-    if (g_path[0] == '\0') {
+    static char path[4096];
+    if (path[0] == '\0') {
         std::string dir = std::filesystem::temp_directory_path().string();
-        std::snprintf(g_path, sizeof g_path, "%s/s2s-fuzz-config-%d", dir.c_str(), int(getpid()));
-        std::atexit([] { std::remove(g_path); });
+        std::snprintf(path, sizeof path, "%s/s2s-fuzz-config-%d", dir.c_str(), int(getpid()));
     }
-    return g_path;
+    return path;
 }
 
 }  // namespace
@@ -42,6 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(s2s_config_new(&cfg, nullptr) == S2S_OK);
     s2s_error err{};
     s2s_status st = s2s_config_load(cfg, config_path(), &err);
+    std::remove(config_path());
     if (st != S2S_OK) {
         FUZZ_CHECK(err.status == st && err.message[0] != '\0');
         s2s_config_free(cfg);
