@@ -48,7 +48,9 @@ void hash_block_and_short(SHA256_CTX &ctx, const uint8_t *key_block, std::string
     SHA256_Transform(&ctx, key_block);
     uint8_t last[kBlockBytes];
     size_t n = a.size() + b.size();
-    std::memcpy(last, a.data(), a.size());
+    // memcpy from a null pointer is undefined even for zero bytes, and an
+    // empty view (an empty caveat) may have a null data().
+    if (!a.empty()) std::memcpy(last, a.data(), a.size());
     if (!b.empty()) std::memcpy(last + a.size(), b.data(), b.size());
     last[n] = 0x80;
     std::memset(last + n + 1, 0, kBlockBytes - 8 - (n + 1));
@@ -105,7 +107,7 @@ void finish_after_block(SHA256_CTX &ctx, std::string_view msg, uint8_t *out, Sec
     if (msg.size() <= kOneBlockMessage) {
         uint8_t last[kBlockBytes];
         size_t n = msg.size();
-        std::memcpy(last, msg.data(), n);
+        if (n != 0) std::memcpy(last, msg.data(), n);
         last[n] = 0x80;
         std::memset(last + n + 1, 0, kBlockBytes - 8 - (n + 1));
         uint64_t bits = __builtin_bswap64(uint64_t(kBlockBytes + n) * 8);

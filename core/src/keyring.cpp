@@ -103,6 +103,10 @@ Error parse_keyring(const std::string &path, std::string_view text, std::vector<
         return e;
     });
     wipe(decoded.data(), decoded.capacity());
+    // Whatever is wrong with a line (a NUL byte the shared line reader refuses,
+    // an id add_key calls an invalid argument) is a malformed key ring to the
+    // caller; only "too many keys" keeps its own status.
+    if (err && err.status != S2S_ERR_LIMIT) err.status = S2S_ERR_KEYRING;
     if (err) return err;
     out = std::move(keys);
     return {};

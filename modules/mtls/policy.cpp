@@ -210,7 +210,10 @@ bool Policy::set(std::string_view name, std::string_view raw, Error &err) {
     if (name == "verify_depth") {
         int depth = 0;
         bool ok = !value.empty() && value.size() <= 2;
-        for (char c : value) {
+        // Only two digits are ever accumulated: a longer value must not
+        // overflow `depth` (undefined behaviour) on its way to being refused.
+        for (size_t i = 0; ok && i < value.size(); i++) {
+            char c = value[i];
             if (c < '0' || c > '9') ok = false;
             else depth = depth * 10 + (c - '0');
         }
