@@ -13,6 +13,7 @@ every token.  Must run as root (setpriv to postgres, /etc/pam.d files).
 Usage: test_postgres.py --build BUILD_DIR --path hook|pam
 """
 import argparse
+import base64
 import os
 import subprocess
 import sys
@@ -235,6 +236,31 @@ class Suite:
         time.sleep(1.2)  # the core re-reads the revocation list at most once a second
         self.expect_denied("revoked token", "unauthenticated", token=revoked)
         self.expect_ok("another token still works after a revocation", token=widened)
+
+    def test_stack(self):
+        # Issue 4: the password may be a stack (root + bound discharge,
+        # concatenated V2, base64url); the root alone is refused.
+        from pymacaroons import Macaroon, MACAROON_V2
+
+        def raw(m):
+            text = m.serialize()
+            return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+        enc = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()  # noqa: E731
+        root = Macaroon(location="s2sauth-test", identifier="s2s1:%s:stack-%d" % (
+            pgcluster.KEY_ID, os.getpid()), key=self.keys.root_key, version=MACAROON_V2)
+        for c in ("pg.db in orders", "time < " + rfc3339(3600)):
+            root.add_first_party_caveat(c)
+        root.add_third_party_caveat("https://auth.example", "tp-key", "cid-pg")
+        discharge = Macaroon(location="https://auth.example", identifier="cid-pg", key="tp-key",
+                             version=MACAROON_V2)
+        discharge.add_first_party_caveat("pg.role in reader")
+        stack = enc(raw(root) + raw(root.prepare_for_request(discharge)))
+        TOKENS.append(stack)
+        self.expect_ok("a stack with a bound discharge connects", token=stack)
+        self.expect_denied("the discharge's own caveat applies (writer)", "forbidden", user="writer",
+                           token=stack)
+        self.expect_denied("the root alone is refused", "unauthenticated", token=enc(raw(root)))
 
     def test_client_address(self):
         # libpq cannot choose its source address, and Linux answers 127.0.0.2
@@ -552,7 +578,7 @@ def main():
     suite = Suite(os.path.abspath(args.build), args.path)
     try:
         suite.setup()
-        for name in ("basic", "bad_tokens", "client_address", "certificate_binding", "sizes",
+        for name in ("basic", "bad_tokens", "stack", "client_address", "certificate_binding", "sizes",
                      "long_role", "non_ssl", "ssl_then_plaintext", "replication",
                      "broken_configuration", "reload", "pamtester", "load_refused", "log"):
             try:
