@@ -73,8 +73,9 @@ fi
 echo "build.sh: dpkg-buildpackage took $(( $(date +%s) - start )) s" >&2
 
 mkdir -p "$out"
-rm -f "$out"/*.deb "$out"/*.ddeb "$out"/*.buildinfo "$out"/*.changes
 shopt -s nullglob
+# Earlier results of this script only: OUTDIR may hold other files.
+rm -f "$out"/s2sauth_*.buildinfo "$out"/s2sauth_*.changes "$out"/*s2sauth*.deb "$out"/*s2sauth*.ddeb
 cp "$work"/*.deb "$work"/*.ddeb "$work"/*.buildinfo "$work"/*.changes "$out"/
 cp "$work/build.log" "$out/build.log"
 changes=("$out"/*.changes)
