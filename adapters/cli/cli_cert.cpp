@@ -204,14 +204,14 @@ extern "C" int s2s_cli_cert_inspect(int argc, char **argv) {
     }
     const char *path = argv[1];
     std::string pem;
-    if (!read_file(path, pem)) return 1;
+    if (!read_file(path, pem)) return 2;
 
     s2s_peer *raw = nullptr;
     s2s_error err;
     if (s2s_peer_new_pem(nullptr, pem.data(), pem.size(), 1, &raw, &err) != S2S_OK) {
         std::fprintf(stderr, "s2sauth: %s: %s%s%s\n", path, err.message,
                      err.detail[0] ? ": " : "", err.detail);
-        return 1;
+        return 2;
     }
     std::unique_ptr<s2s_peer, PeerFree> peer(raw);
 
@@ -228,7 +228,7 @@ extern "C" int s2s_cli_cert_inspect(int argc, char **argv) {
     ERR_clear_error();
     if (!leaf) {
         std::fprintf(stderr, "s2sauth: %s: no certificate\n", path);
-        return 1;
+        return 2;
     }
 
     time_t now = time(nullptr);
@@ -248,5 +248,5 @@ extern "C" int s2s_cli_cert_inspect(int argc, char **argv) {
     std::printf("%-13s %s\n", "x5t#S256:", s2s_peer_cert_sha256(peer.get()));
     std::printf("%-13s %s\n", "spki sha256:", spki_pin(leaf.get()).c_str());
     std::printf("%-13s %d certificate%s\n", "chain:", chain_len, chain_len == 1 ? "" : "s");
-    return std::fflush(stdout) == 0 ? 0 : 1;
+    return std::fflush(stdout) == 0 ? 0 : 2;
 }

@@ -17,8 +17,8 @@ extern "C" {
  * `cert inspect`: argv[0] is the subcommand name ("inspect"), argv[1] the PEM
  * chain file (leaf first).  Prints the leaf's subject, issuer, serial,
  * validity, SANs, SPIFFE ID, SHA-256 fingerprint, x5t#S256 and SPKI pin to
- * stdout.  Returns the process exit status: 0 done, 1 the file is unreadable
- * or not a certificate chain, 2 usage.
+ * stdout.  Returns the process exit status: 0 done, 2 usage, or the file is
+ * unreadable or not a certificate chain (the CLI keeps 1 for a deny).
  */
 int s2s_cli_cert_inspect(int argc, char **argv);
 

@@ -81,7 +81,10 @@ bool parse_rfc3339(const std::string &text, long long &seconds) {
     const char *end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
     if (end == nullptr || *end != '\0') return false;
     seconds = (long long)timegm(&tm);
-    return true;
+    // strptime takes one-digit fields, leading blanks and days past the end of
+    // the month (timegm then rolls 02-30 into March): accept only the one
+    // canonical spelling of a real instant.
+    return rfc3339(seconds) == text;
 }
 
 s2s_format guess_format(const std::string &token) {
@@ -111,16 +114,46 @@ bool print_macaroon(const s2s_macaroon *m, s2s_format format) {
     return true;
 }
 
+// The length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no
+// overlongs, no surrogates, nothing above U+10FFFF), or 0.
+static size_t utf8_length(const std::string &s, size_t i) {
+    auto at = [&](size_t k) { return k < s.size() ? (unsigned char)s[k] : 0u; };
+    unsigned c = at(i);
+    size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
+    if (n == 0 || c > 0xf4) return 0;
+    for (size_t k = 1; k < n; k++) {
+        if ((at(i + k) & 0xc0) != 0x80) return 0;
+    }
+    unsigned c1 = at(i + 1);
+    if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 > 0x9f) || (c == 0xf0 && c1 < 0x90) ||
+        (c == 0xf4 && c1 > 0x8f)) {
+        return 0;
+    }
+    return n;
+}
+
 std::string json_string(const std::string &s) {
     std::string out = "\"";
-    for (unsigned char c : s) {
+    for (size_t i = 0; i < s.size(); i++) {
+        unsigned char c = s[i];
         switch (c) {
         case '"': out += "\\\""; break;
         case '\\': out += "\\\\"; break;
         case '\n': out += "\\n"; break;
         case '\t': out += "\\t"; break;
         default:
-            if (c < 0x20 || c >= 0x7f) {
+            if (c >= 0x80) {
+                // Well-formed UTF-8 passes through, so an identity "josé" reads
+                // back as "josé"; any other byte becomes U+FFFD, which JSON can
+                // carry and no caller mistakes for a real character.
+                size_t n = utf8_length(s, i);
+                if (n > 0) {
+                    out.append(s, i, n);
+                    i += n - 1;
+                } else {
+                    out += "\\ufffd";
+                }
+            } else if (c < 0x20 || c == 0x7f) {
                 char buf[8];
                 std::snprintf(buf, sizeof buf, "\\u%04x", c);
                 out += buf;

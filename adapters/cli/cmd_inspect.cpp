@@ -5,6 +5,7 @@
 #include <getopt.h>
 
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <string>
 
@@ -37,12 +38,41 @@ std::string time_note(const std::string &caveat) {
     return "";
 }
 
+// Where discharge i of a stack hangs in the tree: the macaroon and the
+// third-party caveat whose caveat id is its identifier.  False if no caveat of
+// the stack asks for it (the verifier denies such a stack as discharge_unused).
+bool discharge_parent(s2s_macaroon *const *stack, size_t n, size_t i, size_t &parent,
+                      size_t &caveat) {
+    size_t id_len = 0;
+    const unsigned char *id = s2s_macaroon_identifier(stack[i], &id_len);
+    for (parent = 0; parent < n; parent++) {
+        if (parent == i) continue;
+        for (caveat = 0; caveat < s2s_macaroon_caveat_count(stack[parent]); caveat++) {
+            const unsigned char *cid, *vid;
+            size_t cid_len, vid_len;
+            const char *loc;
+            s2s_macaroon_caveat(stack[parent], caveat, &cid, &cid_len, &vid, &vid_len, &loc);
+            if (vid != nullptr && cid_len == id_len && std::memcmp(cid, id, id_len) == 0) return true;
+        }
+    }
+    return false;
+}
+
 void print_human(s2s_macaroon *const *stack, size_t n) {
     for (size_t i = 0; i < n; i++) {
         const s2s_macaroon *m = stack[i];
         size_t id_len = 0;
         const unsigned char *id = s2s_macaroon_identifier(m, &id_len);
-        std::printf("%s\n", i == 0 ? "macaroon (root)" : "discharge");
+        size_t parent = 0, caveat = 0;
+        if (i == 0) {
+            std::printf("macaroon (root)\n");
+        } else if (discharge_parent(stack, n, i, parent, caveat)) {
+            std::string of = parent == 0 ? "the root" : "discharge " + std::to_string(parent);
+            std::printf("discharge %zu: for caveat id %s (caveat %zu of %s)\n", i,
+                        printable(id, id_len).c_str(), caveat + 1, of.c_str());
+        } else {
+            std::printf("discharge %zu: no third-party caveat asks for it\n", i);
+        }
         std::printf("  location:   %s\n", printable(reinterpret_cast<const unsigned char *>(
                                                         s2s_macaroon_location(m)),
                                                     std::string(s2s_macaroon_location(m)).size())
@@ -82,6 +112,12 @@ void print_json(s2s_macaroon *const *stack, size_t n) {
         std::printf("%s{\"role\":\"%s\",\"location\":%s,\"identifier\":%s", i ? "," : "",
                     i == 0 ? "root" : "discharge", json_string(s2s_macaroon_location(m)).c_str(),
                     json_string(std::string(reinterpret_cast<const char *>(id), id_len)).c_str());
+        size_t parent = 0, caveat = 0;
+        if (i > 0 && discharge_parent(stack, n, i, parent, caveat)) {
+            std::printf(",\"discharges\":{\"macaroon\":%zu,\"caveat\":%zu}", parent, caveat);
+        } else if (i > 0) {
+            std::printf(",\"discharges\":null");
+        }
         if (s2s_macaroon_key_id(m)) {
             std::printf(",\"key_id\":%s,\"token_id\":%s", json_string(s2s_macaroon_key_id(m)).c_str(),
                         json_string(s2s_macaroon_token_id(m)).c_str());
@@ -112,7 +148,10 @@ static const char kInspectHelp[] =
     "usage: s2sauth inspect [--json] TOKEN|-\n"
     "\n"
     "Shows a token or stack: location, identifier, key id, token id, caveats\n"
-    "(third-party ones with their location), and signatures.  Verifies nothing.\n";
+    "(third-party ones with their location), and signatures; each discharge says\n"
+    "which third-party caveat (of the root or of another discharge) it answers.\n"
+    "--json prints an array, root first; a discharge's \"discharges\" names that\n"
+    "caveat by array index and caveat index.  Verifies nothing.\n";
 
 int cmd_inspect(int argc, char **argv) {
     static const struct option opts[] = {{"json", no_argument, nullptr, 'j'},

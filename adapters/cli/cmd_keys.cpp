@@ -1,9 +1,13 @@
 // cmd_keys.cpp: `s2sauth keygen` and `s2sauth revoke`.
 #include <getopt.h>
+#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <string>
 
@@ -41,8 +45,17 @@ int cmd_keygen(int argc, char **argv) {
     s2s_error err{};
     s2s_keyring *kr = nullptr;
     struct stat st;
-    s2s_status rc = ::stat(path.c_str(), &st) == 0 ? s2s_keyring_load(path.c_str(), &kr, &err)
-                                                   : s2s_keyring_new(&kr, &err);
+    bool existed = ::stat(path.c_str(), &st) == 0;
+    if (existed) {
+        // The ring is rewritten (temporary file + rename): rewrite the file a
+        // symbolic link points to, not the link, or whatever reads the target
+        // never sees the new key.
+        if (char *real = realpath(path.c_str(), nullptr)) {
+            path = real;
+            std::free(real);
+        }
+    }
+    s2s_status rc = existed ? s2s_keyring_load(path.c_str(), &kr, &err) : s2s_keyring_new(&kr, &err);
     if (rc != S2S_OK) return fail("keygen", err);
     if (key_id.empty()) {
         // A dated id sorts by age and says when a key was made.
@@ -65,15 +78,58 @@ int cmd_keygen(int argc, char **argv) {
     if (rc == S2S_OK) rc = s2s_keyring_save(kr, path.c_str(), &err);
     s2s_keyring_free(kr);
     if (rc != S2S_OK) return fail("keygen", err);
+    // The new file belongs to whoever ran keygen (often root); give it back to
+    // the old file's owner and group, or a service that reads its ring as its
+    // own user (postgres, www-data) cannot load it after the next reload.
+    if (existed && (st.st_uid != geteuid() || st.st_gid != getegid()) &&
+        ::chown(path.c_str(), st.st_uid, st.st_gid) != 0) {
+        std::fprintf(stderr,
+                     "s2sauth: keygen: key %s added, but %s could not be given back to its owner "
+                     "(uid %u, gid %u: %s)\nhint: chown it before the service reloads\n",
+                     key_id.c_str(), path.c_str(), unsigned(st.st_uid), unsigned(st.st_gid),
+                     std::strerror(errno));
+        return kExitUsage;
+    }
     std::printf("%s\n", key_id.c_str());
     return kExitOk;
+}
+
+// The token id a verifier gives a macaroon: the s2s token id of its
+// identifier or, for an identifier minted elsewhere, the identifier itself when
+// it is short printable ASCII, else "sha256:" and the base64url SHA-256 of it.
+// This mirrors foreign_token_id() in core/src/verifier.cpp; the CLI integration
+// tests revoke foreign tokens through both paths to keep the two in step.
+static bool token_id_of(const s2s_macaroon *m, std::string &out) {
+    if (const char *tid = s2s_macaroon_token_id(m)) {
+        out = tid;
+        return true;
+    }
+    size_t len = 0;
+    const unsigned char *id = s2s_macaroon_identifier(m, &len);
+    bool printable = len > 0 && len <= 256;
+    for (size_t i = 0; printable && i < len; i++) printable = id[i] > 0x20 && id[i] < 0x7f;
+    if (printable) {
+        out.assign(reinterpret_cast<const char *>(id), len);
+        return true;
+    }
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    if (EVP_Digest(id, len, md, &md_len, EVP_sha256(), nullptr) != 1) return false;
+    unsigned char b64[64];
+    int n = EVP_EncodeBlock(b64, md, int(md_len));
+    out = "sha256:";
+    for (int i = 0; i < n && b64[i] != '='; i++) {
+        out += b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : char(b64[i]);
+    }
+    return true;
 }
 
 static const char kRevokeHelp[] =
     "usage: s2sauth revoke --revocation-list FILE (TOKEN-ID | --token TOKEN|-)\n"
     "\n"
     "Appends a token id to the revocation list.  Verifiers re-read the list within\n"
-    "a second.  With --token, the token id is read from the token itself.\n";
+    "a second.  With --token, the token id is read from the token itself (for a\n"
+    "token minted elsewhere: the id that `s2sauth verify` reports for it).\n";
 
 int cmd_revoke(int argc, char **argv) {
     static const struct option opts[] = {{"revocation-list", required_argument, nullptr, 'r'},
@@ -101,10 +157,9 @@ int cmd_revoke(int argc, char **argv) {
         if (s2s_stack_parse(token.data(), token.size(), nullptr, &stack, &n, &err) != S2S_OK) {
             return fail("revoke", err);
         }
-        const char *tid = s2s_macaroon_token_id(stack[0]);
-        if (tid != nullptr) token_id = tid;
+        bool ok = token_id_of(stack[0], token_id);
         s2s_stack_free(stack, n);
-        if (token_id.empty()) return usage_error("revoke: the token has no s2s token id");
+        if (!ok) return usage_error("revoke: cannot compute the token id");
     } else {
         if (optind + 1 != argc) return usage_error("revoke: give exactly one token id");
         token_id = argv[optind];

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,9 +18,14 @@ namespace {
 
 constexpr size_t kMaxKeyFileBytes = 4096;
 
+// The last second an RFC 3339 `time` caveat can name (9999-12-31T23:59:59Z).
+constexpr long long kLastCaveatSecond = 253402300799LL;
+
 struct CaveatOptions {
     std::vector<std::string> caveats;
-    std::string identity, ttl, bind_cert;
+    // Optional, not "empty means unset": `--bind-cert "$CERT"` with an unset
+    // variable must fail, not mint a token that is bound to nothing.
+    std::optional<std::string> identity, ttl, bind_cert;
 
     // Returns -1 when the option was not a caveat option, else 0 or an exit code.
     int take(int c, const char *arg) {
@@ -34,19 +40,30 @@ struct CaveatOptions {
 
     bool apply(s2s_macaroon *m) const {
         std::vector<std::string> all;
-        if (!identity.empty()) all.push_back("identity = " + identity);
+        if (identity) {
+            if (identity->empty()) {
+                usage_error("--identity takes a non-empty name");
+                return false;
+            }
+            all.push_back("identity = " + *identity);
+        }
         all.insert(all.end(), caveats.begin(), caveats.end());
-        if (!ttl.empty()) {
+        if (ttl) {
             long long secs = 0;
-            if (!parse_duration(ttl, secs)) {
+            long long now = (long long)time(nullptr);
+            if (!parse_duration(*ttl, secs)) {
                 usage_error("--ttl takes a duration such as 300, 90s, 15m, 2h or 7d");
                 return false;
             }
-            all.push_back("time < " + rfc3339((long long)time(nullptr) + secs));
+            if (secs > kLastCaveatSecond - now) {
+                usage_error("--ttl ends after 9999-12-31T23:59:59Z, the last time a caveat can name");
+                return false;
+            }
+            all.push_back("time < " + rfc3339(now + secs));
         }
-        if (!bind_cert.empty()) {
+        if (bind_cert) {
             std::string x5t;
-            if (!cert_thumbprint(bind_cert, x5t)) return false;
+            if (!cert_thumbprint(*bind_cert, x5t)) return false;
             all.push_back("cert.sha256 = " + x5t);
         }
         for (const std::string &cav : all) {
@@ -71,8 +88,9 @@ const char kCaveatHelp[] =
     "                            'http.path prefix /v1/orders', 'redis.key prefix orders:'\n"
     "  --identity NAME           add 'identity = NAME'\n"
     "  --ttl DURATION            add 'time < now+DURATION' (300, 90s, 15m, 2h, 7d)\n"
-    "  --bind-cert LEAF.pem      bind to a client certificate ('cert.sha256 = x5t#S256')\n"
-    "  --format v1|v2|v2j        output format\n";
+    "  --bind-cert LEAF.pem      bind to a client certificate ('cert.sha256 = x5t#S256')\n";
+// Only mint and attenuate choose a format; a discharge stack is always V2.
+const char kFormatHelp[] = "  --format v1|v2|v2j        output format\n";
 
 }  // namespace
 
@@ -111,7 +129,7 @@ int cmd_mint(int argc, char **argv) {
         case 'f':
             if (!parse_format(optarg, format)) return usage_error("--format takes v1, v2 or v2j");
             break;
-        case 'h': std::printf("%s%s", kMintHelp, kCaveatHelp); return kExitOk;
+        case 'h': std::printf("%s%s%s", kMintHelp, kCaveatHelp, kFormatHelp); return kExitOk;
         default: return usage_error("mint: unknown option");
         }
     }
@@ -177,7 +195,7 @@ int cmd_attenuate(int argc, char **argv) {
         case 'P': tp_location = optarg; have_tp = true; break;
         case 'K': tp_key_file = optarg; break;
         case 'C': tp_caveat_id = optarg; break;
-        case 'h': std::printf("%s%s", kAttenuateHelp, kCaveatHelp); return kExitOk;
+        case 'h': std::printf("%s%s%s", kAttenuateHelp, kCaveatHelp, kFormatHelp); return kExitOk;
         default: return usage_error("attenuate: unknown option");
         }
     }
@@ -218,9 +236,10 @@ static const char kDischargeHelp[] =
     "usage: s2sauth discharge --key-file FILE --location LOC [caveat options] TOKEN|-\n"
     "\n"
     "Acting as the third party at LOC (which holds the caveat key in FILE), mints a\n"
-    "discharge for every third-party caveat of TOKEN addressed to LOC, adds the\n"
-    "caveat options to each, binds them to the root, and prints the stack (root\n"
-    "followed by its discharges, V2 binary, base64url) for use as one credential.\n\n";
+    "discharge for every third-party caveat of TOKEN addressed to LOC (TOKEN may be\n"
+    "a stack; caveats it already discharges are left alone), adds the caveat\n"
+    "options to each, binds them to the root, and prints the stack (root followed\n"
+    "by its discharges, V2 binary, base64url) for use as one credential.\n\n";
 
 int cmd_discharge(int argc, char **argv) {
     static const struct option opts[] = {
@@ -268,6 +287,15 @@ int cmd_discharge(int argc, char **argv) {
             const char *loc;
             s2s_macaroon_caveat(out[i], j, &cid, &cid_len, &vid, &vid_len, &loc);
             if (vid == nullptr || loc == nullptr || location != loc) continue;
+            // A caveat the input stack already discharges keeps its discharge:
+            // a second one for the same caveat id would be denied as unused.
+            bool discharged = false;
+            for (size_t k = 1; k < out.size() && !discharged; k++) {
+                size_t id_len = 0;
+                const unsigned char *id = s2s_macaroon_identifier(out[k], &id_len);
+                discharged = id_len == cid_len && std::memcmp(id, cid, cid_len) == 0;
+            }
+            if (discharged) continue;
             s2s_macaroon *d = nullptr;
             ok = s2s_macaroon_create(reinterpret_cast<const unsigned char *>(key.data()), key.size(),
                                      cid, cid_len, location.c_str(), &d, &err) == S2S_OK;
@@ -284,7 +312,7 @@ int cmd_discharge(int argc, char **argv) {
     std::fill(key.begin(), key.end(), '\0');
     if (ok && made == 0) {
         ok = false;
-        usage_error("discharge: the token has no third-party caveat for " + location);
+        usage_error("discharge: the token has no undischarged third-party caveat for " + location);
     }
     if (ok) {
         char *text = nullptr;

@@ -2,6 +2,7 @@
 #include <getopt.h>
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,7 +34,9 @@ int cmd_verify(int argc, char **argv) {
         {"json", no_argument, nullptr, 'j'},
         {"help", no_argument, nullptr, 'h'},
         {nullptr, 0, nullptr, 0}};
-    std::string config_file, time_text, cert_file;
+    // Optional, not "empty means unset": `--config "$CONF"` with an unset
+    // variable must fail, not verify without the file's revocation list.
+    std::optional<std::string> config_file, time_text, cert_file;
     std::vector<std::pair<std::string, std::string>> directives;
     std::vector<std::pair<int, std::string>> facts;
     bool json = false;
@@ -73,7 +76,7 @@ int cmd_verify(int argc, char **argv) {
     int rc = kExitUsage;
     do {
         if (s2s_config_new(&cfg, &err) != S2S_OK) { fail("verify", err); break; }
-        if (!config_file.empty() && s2s_config_load(cfg, config_file.c_str(), &err) != S2S_OK) {
+        if (config_file && s2s_config_load(cfg, config_file->c_str(), &err) != S2S_OK) {
             fail("verify", err);
             break;
         }
@@ -99,14 +102,14 @@ int cmd_verify(int argc, char **argv) {
             }
         }
         if (bad) break;
-        if (!time_text.empty()) {
+        if (time_text) {
             long long t = 0;
-            if (!parse_rfc3339(time_text, t)) { usage_error("--time takes YYYY-MM-DDTHH:MM:SSZ"); break; }
+            if (!parse_rfc3339(*time_text, t)) { usage_error("--time takes YYYY-MM-DDTHH:MM:SSZ"); break; }
             s2s_context_set_time(ctx, t);
         }
-        if (!cert_file.empty()) {
+        if (cert_file) {
             std::string pem;
-            if (!read_file_bytes(cert_file, 1 << 20, pem)) { usage_error("cannot read " + cert_file); break; }
+            if (!read_file_bytes(*cert_file, 1 << 20, pem)) { usage_error("cannot read " + *cert_file); break; }
             // The CLI has no TLS handshake: the chain is judged by the verifier's
             // own trust bundle, if one is configured.
             if (s2s_peer_new_pem(v, pem.data(), pem.size(), 0, &peer, &err) != S2S_OK) {

@@ -218,7 +218,8 @@ S2S_API void s2s_stack_free(s2s_macaroon **ms, size_t count);
  *     <directive> <value...>
  * Directives (see docs/configuration.md): keyring, root_key_file, revocation_list,
  * service, max_token_bytes, max_caveats, max_caveat_bytes, max_discharges,
- * max_depth, and the mTLS directives (trust_bundle, crl, require_client_cert,
+ * max_depth, and the mTLS directives (trust_bundle, trust_bundle_spiffe, crl,
+ * require_client_cert, require_spiffe_id,
  * allow_spiffe_id, allow_trust_domain, allow_spiffe_prefix, allow_cert_sha256,
  * allow_spki_sha256, allow_dns, allow_subject, verify_depth).
  * An unknown directive or a bad value is an error naming the file and line.

@@ -73,12 +73,15 @@ bool base64_decode(std::string_view in, std::string &out) {
 
     // One pass: translate to the standard alphabet, collecting which
     // alphabets were seen; a character of neither leaves a zero behind.
-    thread_local std::string quanta;
+    // Thread-local lookups are calls in a shared library: take the address once.
+    thread_local std::string quanta_storage;
+    std::string &quanta = quanta_storage;
     quanta.resize(body.size());
     uint8_t seen = 0;
+    char *dst = quanta.data();
     for (size_t i = 0; i < body.size(); i++) {
         unsigned char c = static_cast<unsigned char>(body[i]);
-        quanta[i] = kInfo.to_standard[c];
+        dst[i] = kInfo.to_standard[c];
         seen |= kInfo.alphabet[c];
     }
     if ((seen & kStandardOnly) && (seen & kUrlOnly)) return false;

@@ -26,22 +26,64 @@ namespace {
 
 constexpr size_t kBlockBytes = 64;
 
-// HMAC over the concatenation a || b, without building it.
+// The largest message that fits one final SHA-256 block with its padding.
+constexpr size_t kOneBlockMessage = kBlockBytes - 1 - 8;
+
+void store_state(const SHA256_CTX &ctx, uint8_t *out) {
+    for (int i = 0; i < 8; i++) {
+        out[4 * i] = uint8_t(ctx.h[i] >> 24);
+        out[4 * i + 1] = uint8_t(ctx.h[i] >> 16);
+        out[4 * i + 2] = uint8_t(ctx.h[i] >> 8);
+        out[4 * i + 3] = uint8_t(ctx.h[i]);
+    }
+}
+
+// Hashes one 64-byte key block followed by a message of at most
+// kOneBlockMessage bytes: exactly two compressions, padding built here.
+void hash_block_and_short(SHA256_CTX &ctx, const uint8_t *key_block, std::string_view a,
+                          std::string_view b, uint8_t *out) {
+    SHA256_Init(&ctx);
+    SHA256_Transform(&ctx, key_block);
+    uint8_t last[kBlockBytes] = {};
+    std::memcpy(last, a.data(), a.size());
+    if (!b.empty()) std::memcpy(last + a.size(), b.data(), b.size());
+    size_t n = a.size() + b.size();
+    last[n] = 0x80;
+    uint64_t bits = uint64_t(kBlockBytes + n) * 8;
+    for (int i = 0; i < 8; i++) last[kBlockBytes - 1 - i] = uint8_t(bits >> (8 * i));
+    SHA256_Transform(&ctx, last);
+    store_state(ctx, out);
+    wipe(last, sizeof last);
+}
+
+// HMAC over the concatenation a || b, without building it.  Identifiers and
+// caveats are nearly always short, so the common case is four compressions
+// with no buffering; longer messages take the streaming path.
 bool hmac_concat(const uint8_t *key, size_t key_len, std::string_view a, std::string_view b,
                  Digest &out) {
     if (key_len > kBlockBytes) return false;
-    uint8_t pad[kBlockBytes];
+    // The key block, zero-padded, then XORed a word at a time.
+    uint64_t key_words[kBlockBytes / 8] = {};
+    std::memcpy(key_words, key, key_len);
+    uint64_t pad_words[kBlockBytes / 8];
+    auto *pad = reinterpret_cast<const uint8_t *>(pad_words);
     uint8_t inner[kHashBytes];
     SHA256_CTX ctx;
-    for (size_t i = 0; i < kBlockBytes; i++) pad[i] = uint8_t((i < key_len ? key[i] : 0) ^ 0x36);
-    bool ok = SHA256_Init(&ctx) == 1 && SHA256_Update(&ctx, pad, kBlockBytes) == 1 &&
-              (a.empty() || SHA256_Update(&ctx, a.data(), a.size()) == 1) &&
-              (b.empty() || SHA256_Update(&ctx, b.data(), b.size()) == 1) &&
-              SHA256_Final(inner, &ctx) == 1;
-    for (size_t i = 0; i < kBlockBytes; i++) pad[i] = uint8_t((i < key_len ? key[i] : 0) ^ 0x5c);
-    ok = ok && SHA256_Init(&ctx) == 1 && SHA256_Update(&ctx, pad, kBlockBytes) == 1 &&
-         SHA256_Update(&ctx, inner, kHashBytes) == 1 && SHA256_Final(out.data(), &ctx) == 1;
-    wipe(pad, sizeof pad);
+    bool ok = true;
+    for (size_t i = 0; i < kBlockBytes / 8; i++) pad_words[i] = key_words[i] ^ 0x3636363636363636ull;
+    if (a.size() + b.size() <= kOneBlockMessage) {
+        hash_block_and_short(ctx, pad, a, b, inner);
+    } else {
+        ok = SHA256_Init(&ctx) == 1 && SHA256_Update(&ctx, pad, kBlockBytes) == 1 &&
+             SHA256_Update(&ctx, a.data(), a.size()) == 1 &&
+             (b.empty() || SHA256_Update(&ctx, b.data(), b.size()) == 1) &&
+             SHA256_Final(inner, &ctx) == 1;
+    }
+    for (size_t i = 0; i < kBlockBytes / 8; i++) pad_words[i] = key_words[i] ^ 0x5c5c5c5c5c5c5c5cull;
+    hash_block_and_short(ctx, pad, {reinterpret_cast<const char *>(inner), kHashBytes}, {},
+                         out.data());
+    wipe(key_words, sizeof key_words);
+    wipe(pad_words, sizeof pad_words);
     wipe(inner, sizeof inner);
     wipe(&ctx, sizeof ctx);
     return ok;

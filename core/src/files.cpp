@@ -45,7 +45,11 @@ bool stat_file(const std::string &path, FileStamp &stamp) {
 
 Error read_file(const std::string &path, size_t max_bytes, FileKind kind, std::string &out,
                 FileStamp *stamp) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    // O_NONBLOCK: opening a FIFO (or a device) named by mistake must fail
+    // below as "not a regular file", not block the host (a PostgreSQL
+    // postmaster at start-up, a login) waiting for a writer.  Regular files
+    // read the same either way.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         int e = errno;
         return make_error(S2S_ERR_IO, "cannot open file", path + ": " + std::strerror(e),

@@ -349,9 +349,18 @@ void judge(const s2s_verifier *v, const Snapshot &snap, const Context &ctx, cons
     d->detail.assign("allowed");
 }
 
-// The certificate policy, before any token is looked at.
+// The certificate policy, before any token is looked at.  Without a
+// requirement or allowlist a certificate is optional, but one that is
+// presented and fails the core's own verification is still a deny: it is an
+// attack or a misconfiguration, never a reason to look the other way.
 bool policy_admits(const s2s_verifier *v, const Context &ctx, s2s_decision *d) {
-    if (!v->mtls_active) return true;
+    if (!v->mtls_active) {
+        if (ctx.peer != nullptr && !ctx.peer->trusted && v->policy.has_trust_bundle()) {
+            deny(d, S2S_REASON_CERT_UNTRUSTED, "client certificate did not verify");
+            return false;
+        }
+        return true;
+    }
     s2s_reason r = v->policy.check(ctx.peer);
     if (r == S2S_REASON_OK) return true;
     deny(d, r, r == S2S_REASON_CERT_REQUIRED ? "a client certificate is required"

@@ -544,8 +544,10 @@ constexpr KeyRule kRules[] = {
     {"redis.key", S2S_ATTR_REDIS_KEY, kOpPrefix, valid_list_value, match_redis_prefixes},
     {"redis.channel", S2S_ATTR_REDIS_CHANNEL, kOpPrefix, valid_list_value, match_redis_prefixes},
     {"redis.user", S2S_ATTR_REDIS_USER, kOpEq, valid_any, match_redis_user},
-    {"pg.db", S2S_ATTR_PG_DB, kOpIn, valid_list_value, match_text},
-    {"pg.role", S2S_ATTR_PG_ROLE, kOpIn, valid_list_value, match_text},
+    // `=` as well as `in`: PostgreSQL names may hold spaces and commas, which a
+    // list cannot carry.
+    {"pg.db", S2S_ATTR_PG_DB, kOpEq | kOpIn, valid_text_or_list, match_text},
+    {"pg.role", S2S_ATTR_PG_ROLE, kOpEq | kOpIn, valid_text_or_list, match_text},
 };
 
 const KeyRule *find_rule(std::string_view key) {

@@ -162,6 +162,20 @@ Error build_peer(const PolicyData &pd, X509StackPtr chain, bool host_verified, s
 
 }  // namespace
 
+X509 *IntermediateCache::find(std::string_view der) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = certs_.find(std::string(der));
+    if (it == certs_.end() || X509_up_ref(it->second.get()) != 1) return nullptr;
+    return it->second.get();
+}
+
+void IntermediateCache::add(std::string_view der, X509 *cert) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (certs_.size() >= kMaxEntries || certs_.count(std::string(der)) != 0) return;
+    if (X509_up_ref(cert) != 1) return;
+    certs_.emplace(std::string(der), X509Ptr(cert));
+}
+
 Error make_peer(const Policy &policy, const unsigned char *const *certs_der, const size_t *lens,
                 size_t count, bool host_verified, s2s_peer *&out) {
     out = nullptr;
@@ -174,6 +188,9 @@ Error make_peer(const Policy &policy, const unsigned char *const *certs_der, con
     }
     X509StackPtr chain(sk_X509_new_null());
     if (!chain) return make_error(S2S_ERR_NO_MEMORY, "out of memory");
+    // Intermediates parsed by this call; cached only if the chain verifies, so
+    // only a client holding a trusted certificate can add entries.
+    std::vector<std::pair<std::string_view, X509Ptr>> parsed;
     for (size_t i = 0; i < count; i++) {
         if (certs_der[i] == nullptr || lens[i] == 0) {
             return make_error(S2S_ERR_INVALID_ARGUMENT, "empty certificate",
@@ -184,21 +201,36 @@ Error make_peer(const Policy &policy, const unsigned char *const *certs_der, con
                               "certificate " + std::to_string(i) + ": " +
                                   std::to_string(lens[i]) + " bytes, at most 65536");
         }
+        std::string_view der(reinterpret_cast<const char *>(certs_der[i]), lens[i]);
+        X509 *cert = i > 0 ? policy.data()->intermediates.find(der) : nullptr;
+        if (cert != nullptr) {
+            if (!sk_X509_push(chain.get(), cert)) {
+                X509_free(cert);
+                return make_error(S2S_ERR_NO_MEMORY, "out of memory");
+            }
+            continue;
+        }
         const unsigned char *cursor = certs_der[i];
-        X509 *cert = d2i_X509(nullptr, &cursor, static_cast<long>(lens[i]));
+        cert = d2i_X509(nullptr, &cursor, static_cast<long>(lens[i]));
         if (cert == nullptr || cursor != certs_der[i] + lens[i]) {
+            bool trailing = cert != nullptr;
             X509_free(cert);
             ERR_clear_error();
             return make_error(S2S_ERR_MALFORMED, "certificate does not parse",
                               "certificate " + std::to_string(i) +
-                                  (cert != nullptr ? ": trailing bytes after the DER" : ""));
+                                  (trailing ? ": trailing bytes after the DER" : ""));
         }
         if (!sk_X509_push(chain.get(), cert)) {
             X509_free(cert);
             return make_error(S2S_ERR_NO_MEMORY, "out of memory");
         }
+        if (i > 0 && X509_up_ref(cert) == 1) parsed.emplace_back(der, X509Ptr(cert));
     }
-    return build_peer(*policy.data(), std::move(chain), host_verified, out);
+    Error e = build_peer(*policy.data(), std::move(chain), host_verified, out);
+    if (!e && policy.has_trust_bundle() && out->chain_error == 0) {
+        for (const auto &[der, cert] : parsed) policy.data()->intermediates.add(der, cert.get());
+    }
+    return e;
 }
 
 Error make_peer_pem(const Policy &policy, std::string_view pem, bool host_verified,

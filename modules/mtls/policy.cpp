@@ -193,6 +193,15 @@ bool Policy::set(std::string_view name, std::string_view raw, Error &err) {
         pd.crl_files.emplace_back(value);
         return true;
     }
+    if (name == "require_client_cert" || name == "require_spiffe_id" || name == "verify_depth") {
+        if (contains(pd.scalars_seen, name)) {
+            err = make_error(S2S_ERR_CONFIG, "duplicate directive \"" + std::string(name) + "\"",
+                             "", "give each of require_client_cert, require_spiffe_id and "
+                                 "verify_depth once");
+            return true;
+        }
+        pd.scalars_seen.emplace_back(name);
+    }
     if (name == "require_client_cert" || name == "require_spiffe_id") {
         bool &flag = name == "require_client_cert" ? pd.require_client_cert : pd.require_spiffe_id;
         if (!parse_yes_no(value, flag)) err = bad_value(name, value, "expected yes or no");

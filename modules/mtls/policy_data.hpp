@@ -6,7 +6,9 @@
 // and only read afterwards, which X509_STORE allows from many threads.
 #pragma once
 
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "mtls/mtls.hpp"
@@ -23,6 +25,27 @@ struct TrustGroup {
     X509StorePtr store;
 };
 
+// Intermediates parsed before, by their exact DER.  OpenSSL 3.0 spends about
+// as long decoding a certificate (its public key) as verifying a signature,
+// and every client under one CA sends the same intermediates, so make_peer
+// parses each of them once.  Bounded; full means "parse as usual".
+class IntermediateCache {
+public:
+    static constexpr size_t kMaxEntries = 256;
+
+    // A new reference to the parsed certificate, or NULL.
+    X509 *find(std::string_view der) const;
+    void add(std::string_view der, X509 *cert) const;
+    size_t size() const {
+        std::lock_guard<std::mutex> lock(mu_);
+        return certs_.size();
+    }
+
+private:
+    mutable std::mutex mu_;
+    mutable std::unordered_map<std::string, X509Ptr> certs_;
+};
+
 struct PolicyData {
     std::vector<TrustGroup> groups;
     std::vector<std::string> crl_files;
@@ -32,6 +55,8 @@ struct PolicyData {
     bool require_spiffe_id = false;
     int verify_depth = kDefaultVerifyDepth;
     bool finished = false;
+    std::vector<std::string> scalars_seen;  // require_*, verify_depth: given once
+    IntermediateCache intermediates;
 
     std::vector<std::string> allow_spiffe_id;
     std::vector<std::string> allow_trust_domain;

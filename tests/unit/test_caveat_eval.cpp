@@ -174,7 +174,7 @@ void test_lexical(void **) {
         {"http.method = GET", S2S_REASON_CAVEAT_UNKNOWN},
         {"client.ip = 10.1.2.3", S2S_REASON_CAVEAT_UNKNOWN},
         {"redis.key = app:1", S2S_REASON_CAVEAT_UNKNOWN},
-        {"pg.db = sales", S2S_REASON_CAVEAT_UNKNOWN},
+        {"pg.db prefix sales", S2S_REASON_CAVEAT_UNKNOWN},
         {"cert.sha256 prefix LXEW", S2S_REASON_CAVEAT_UNKNOWN},
         // Unknown wins over a malformed value: the key decides what "valid" means.
         {"colour in a,,b", S2S_REASON_CAVEAT_UNKNOWN},
@@ -792,7 +792,11 @@ void test_pg(void **) {
         {"pg.role in reader,writer", S2S_REASON_OK},
         {"pg.role in writer", S2S_REASON_CAVEAT_UNSATISFIED},
         {"pg.role in readers", S2S_REASON_CAVEAT_UNSATISFIED},
-        {"pg.role = reader", S2S_REASON_CAVEAT_UNKNOWN},
+        {"pg.role = reader", S2S_REASON_OK},
+        {"pg.role = writer", S2S_REASON_CAVEAT_UNSATISFIED},
+        {"pg.db = sales", S2S_REASON_OK},
+        {"pg.db = sales,hr", S2S_REASON_CAVEAT_UNSATISFIED},  // `=` takes the whole value
+        {"pg.role prefix read", S2S_REASON_CAVEAT_UNKNOWN},
     };
     check(cases, full_context(), PeerFacts{});
     static const Case missing[] = {

@@ -93,7 +93,7 @@ void test_inspect_and_x5t(void **) {
 
     std::string junk = dir + "/junk.pem";
     write_file(junk, "not a certificate\n");
-    assert_int_equal(inspect(junk, out), 1);
+    assert_int_equal(inspect(junk, out), 2);
     char *usage[] = {const_cast<char *>("inspect"), nullptr};
     assert_int_equal(s2s_cli_cert_inspect(1, usage), 2);
     remove_dir(dir);

@@ -1,10 +1,13 @@
 // test_mtls_policy.cpp: mTLS directives, loading errors, allowlist matching,
 // pins, the peer C ABI and its input limits.
+#include <atomic>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "mtls/digest.hpp"
+#include "mtls/policy_data.hpp"
 #include "policy_util.hpp"
 
 // cmocka last: its macros clash with the standard library headers.
@@ -101,6 +104,21 @@ void test_directive_values(void **) {
     assert_int_equal(set_status("allow_dns", ""), S2S_ERR_CONFIG);
     assert_int_equal(set_status("allow_subject", "CN=a,O=b"), S2S_OK);
     assert_int_equal(set_status("crl", ""), S2S_ERR_CONFIG);
+
+    // Scalars once; lists and bundles repeat.
+    Policy p;
+    Error e;
+    assert_true(p.set("require_client_cert", "yes", e) && !e);
+    assert_true(p.set("require_client_cert", "no", e));
+    assert_int_equal(e.status, S2S_ERR_CONFIG);
+    assert_true(p.requires_client_cert());
+    assert_true(p.set("verify_depth", "3", e) && !e);
+    assert_true(p.set("verify_depth", "3", e));
+    assert_int_equal(e.status, S2S_ERR_CONFIG);
+    assert_true(p.set("allow_dns", "a.example", e) && !e);
+    assert_true(p.set("allow_dns", "b.example", e) && !e);
+    assert_true(p.set("trust_bundle", "/a.pem", e) && !e);
+    assert_true(p.set("trust_bundle", "/b.pem", e) && !e);
 }
 
 void test_pin_normalization(void **) {
@@ -319,6 +337,57 @@ void test_bad_inputs(void **) {
     assert_null(p);
 }
 
+void test_concurrent_peers(void **) {
+    // One shared policy, many threads: the store and the intermediate cache are shared.
+    Policy p = must_policy({{"trust_bundle", fx->bundle}});
+    CertPtr leaf = make_cert(leaf_spec("shared", "spiffe://example.org/t"), fx->leaf_key.get(),
+                             fx->inter.get(), fx->inter_key.get());
+    std::string leaf_der = der_of(leaf.get()), inter_der = der_of(fx->inter.get());
+    std::atomic<int> trusted{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; t++) {
+        threads.emplace_back([&] {
+            const unsigned char *ders[] = {reinterpret_cast<const unsigned char *>(leaf_der.data()),
+                                           reinterpret_cast<const unsigned char *>(inter_der.data())};
+            size_t lens[] = {leaf_der.size(), inter_der.size()};
+            for (int i = 0; i < 50; i++) {
+                s2s_peer *peer = nullptr;
+                Error e = s2s::mtls::make_peer(p, ders, lens, 2, false, peer);
+                if (!e && peer->trusted) trusted++;
+                delete peer;
+            }
+        });
+    }
+    for (std::thread &t : threads) t.join();
+    assert_int_equal(trusted.load(), 200);
+}
+
+void test_intermediate_cache(void **) {
+    Policy p = must_policy({{"trust_bundle", fx->bundle}});
+    // An intermediate of a chain that does not verify is not kept.
+    KeyPtr other_root_key = make_key();
+    CertPtr other_root = make_cert(ca_spec("Other"), other_root_key.get(), nullptr, nullptr);
+    KeyPtr other_inter_key = make_key();
+    CertPtr other_inter = make_cert(ca_spec("Other Inter"), other_inter_key.get(), other_root.get(),
+                                    other_root_key.get());
+    CertPtr stranger = make_cert(leaf_spec("stranger"), fx->leaf_key.get(), other_inter.get(),
+                                 other_inter_key.get());
+    auto untrusted = must_peer(p, {stranger.get(), other_inter.get()});
+    assert_false(untrusted->trusted);
+    assert_int_equal(p.data()->intermediates.size(), 0);
+    // A verified chain's intermediate is kept once, and reused with the same verdicts.
+    auto first = leaf_peer(p, leaf_spec("one"));
+    auto second = leaf_peer(p, leaf_spec("two"));
+    assert_true(first->trusted && second->trusted);
+    assert_int_equal(p.data()->intermediates.size(), 1);
+    CertSpec expired = leaf_spec("expired");
+    expired.not_before = -10 * 86400;
+    expired.not_after = -86400;
+    auto third = leaf_peer(p, expired);
+    assert_false(third->trusted);
+    assert_int_equal(third->chain_error, X509_V_ERR_CERT_HAS_EXPIRED);
+}
+
 }  // namespace
 
 int main() {
@@ -333,6 +402,8 @@ int main() {
         cmocka_unit_test(test_untrusted_beats_allowlist),
         cmocka_unit_test(test_c_abi),
         cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_concurrent_peers),
+        cmocka_unit_test(test_intermediate_cache),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
