@@ -1391,6 +1391,14 @@ ngx_http_s2sauth_identity_header(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_uint_t                  i;
     ngx_http_s2sauth_header_t  *hdr;
 
+    static ngx_str_t  reserved[] = {
+        ngx_string("Host"),
+        ngx_string("Authorization"),
+        ngx_string("Cookie"),
+        ngx_string("Content-Length"),
+        ngx_string("Transfer-Encoding"),
+    };
+
     value = cf->args->elts;
 
     for (p = value[1].data; p < value[1].data + value[1].len; p++) {
@@ -1403,18 +1411,27 @@ ngx_http_s2sauth_identity_header(ngx_conf_t *cf, ngx_command_t *cmd,
         }
     }
 
-    /* headers nginx itself interprets cannot carry an identity */
-    if (value[1].len == 0
-        || ngx_strcasecmp(value[1].data, (u_char *) "Host") == 0
-        || ngx_strcasecmp(value[1].data, (u_char *) "Authorization") == 0
-        || ngx_strcasecmp(value[1].data, (u_char *) "Cookie") == 0
-        || ngx_strcasecmp(value[1].data, (u_char *) "Content-Length") == 0
-        || ngx_strcasecmp(value[1].data, (u_char *) "Transfer-Encoding")
-           == 0)
-    {
+    /*
+     * Headers nginx itself interprets cannot carry an identity.  They are
+     * compared the way client headers are dropped (case and '-'/'_' folded):
+     * "Content_Length" would otherwise pass here and then remove the
+     * client's Content-Length from the request.
+     */
+    if (value[1].len == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"%V\" cannot be an identity header", &value[1]);
         return NGX_CONF_ERROR;
+    }
+
+    for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+        if (ngx_http_s2sauth_header_name_eq(value[1].data, value[1].len,
+                                            reserved[i].data, reserved[i].len))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%V\" cannot be an identity header",
+                               &value[1]);
+            return NGX_CONF_ERROR;
+        }
     }
 
     if (alcf->headers == NGX_CONF_UNSET_PTR) {

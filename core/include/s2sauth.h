@@ -259,7 +259,7 @@ typedef enum s2s_attr {
     S2S_ATTR_SERVICE = 0,     /* service */
     S2S_ATTR_CLIENT_IP,       /* client.ip: textual IPv4 or IPv6 */
     S2S_ATTR_HTTP_METHOD,     /* http.method */
-    S2S_ATTR_HTTP_PATH,       /* http.path: normalized */
+    S2S_ATTR_HTTP_PATH,       /* http.path: normalized; "." or ".." segments are refused */
     S2S_ATTR_HTTP_HOST,       /* http.host */
     S2S_ATTR_REDIS_CMD,       /* redis.cmd */
     S2S_ATTR_REDIS_KEY,       /* redis.key: multi-valued, every key of the command */
@@ -289,6 +289,14 @@ S2S_API void s2s_context_reset(s2s_context *ctx);
 S2S_API s2s_status s2s_context_set(s2s_context *ctx, s2s_attr attr, const char *value,
                                    size_t len);
 S2S_API s2s_status s2s_context_mark_present(s2s_context *ctx, s2s_attr attr);
+/*
+ * Marks an attribute that the host will supply per request after
+ * authentication (s2s_grant_check), such as the command and keys of each Redis
+ * command.  Only s2s_authenticate honours it: caveats on a deferred attribute
+ * are checked for form there (unknown or malformed still deny) but not matched.
+ * s2s_verify and s2s_grant_check treat a deferred attribute as not supplied.
+ */
+S2S_API s2s_status s2s_context_defer(s2s_context *ctx, s2s_attr attr);
 /* The verification time, seconds since the epoch; default: the clock at verify. */
 S2S_API void s2s_context_set_time(s2s_context *ctx, int64_t unix_seconds);
 S2S_API void s2s_context_free(s2s_context *ctx);

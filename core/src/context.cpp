@@ -3,8 +3,9 @@
 // A host fills one context per request and reuses it: reset keeps the
 // capacity of the multi-valued lists, so the steady state does not allocate.
 // Values are borrowed (pointer, length) byte strings and may contain NUL; only
-// the client address is parsed here, at set time, so that a bad address is the
-// host's error (S2S_ERR_INVALID_ARGUMENT) rather than a confusing deny later.
+// the client address is parsed and the HTTP path checked for "." and ".."
+// segments here, at set time, so that a bad value is the host's error
+// (S2S_ERR_INVALID_ARGUMENT) rather than a confusing deny or a wrong allow.
 //
 // Presence is explicit: a caveat on an attribute the host never set or marked
 // present is denied with S2S_REASON_CONTEXT_MISSING.  A single-valued attribute
@@ -51,6 +52,23 @@ bool parse_ipv4(std::string_view text, uint8_t out[4]) {
         out[part] = static_cast<uint8_t>(value);
     }
     return pos == text.size();
+}
+
+// A path the caveat language can judge: no "." or ".." segment.  Hosts pass
+// the path after their own normalization (nginx's $uri); a host that passed
+// "/v1/orders/../admin" as is would otherwise match `http.path prefix
+// /v1/orders` byte by byte while its server serves /admin.  Empty segments
+// ("//") are left alone: they cannot climb out of a prefix.
+bool path_without_dot_segments(std::string_view path) {
+    size_t start = 0;
+    for (;;) {
+        size_t slash = path.find('/', start);
+        size_t end = slash == std::string_view::npos ? path.size() : slash;
+        std::string_view segment = path.substr(start, end - start);
+        if (segment == "." || segment == "..") return false;
+        if (slash == std::string_view::npos) return true;
+        start = slash + 1;
+    }
 }
 
 }  // namespace
@@ -152,6 +170,12 @@ S2S_API s2s_status s2s_context_set(s2s_context *ctx, s2s_attr attr, const char *
             return S2S_ERR_INVALID_ARGUMENT;
         }
         c.client_ip = ip;
+    } else if (attr == S2S_ATTR_HTTP_PATH && !s2s::path_without_dot_segments(v)) {
+        // Not normalized: cleared like a bad address, so a host that ignores
+        // the error gets CONTEXT_MISSING, never a match on the raw bytes.
+        c.value[attr] = {};
+        c.present[attr] = false;
+        return S2S_ERR_INVALID_ARGUMENT;
     } else if (s2s::attr_multi_valued(attr)) {
         auto &list = attr == S2S_ATTR_REDIS_KEY ? c.redis_keys : c.redis_channels;
         try {
@@ -170,6 +194,12 @@ S2S_API s2s_status s2s_context_set(s2s_context *ctx, s2s_attr attr, const char *
 S2S_API s2s_status s2s_context_mark_present(s2s_context *ctx, s2s_attr attr) {
     if (ctx == nullptr || !valid_attr(attr)) return S2S_ERR_INVALID_ARGUMENT;
     ctx->c.present[attr] = true;
+    return S2S_OK;
+}
+
+S2S_API s2s_status s2s_context_defer(s2s_context *ctx, s2s_attr attr) {
+    if (ctx == nullptr || !valid_attr(attr)) return S2S_ERR_INVALID_ARGUMENT;
+    ctx->c.deferred[attr] = true;
     return S2S_OK;
 }
 

@@ -27,6 +27,7 @@ bool parse_ip(std::string_view text, IpAddress &out);
 struct Context {
     std::array<std::string_view, S2S_ATTR_COUNT> value{};
     std::array<bool, S2S_ATTR_COUNT> present{};
+    std::array<bool, S2S_ATTR_COUNT> deferred{};  // s2s_context_defer
     std::vector<std::string_view> redis_keys;
     std::vector<std::string_view> redis_channels;
     IpAddress client_ip;
@@ -37,6 +38,7 @@ struct Context {
     void reset() {
         value.fill({});
         present.fill(false);
+        deferred.fill(false);
         redis_keys.clear();
         redis_channels.clear();
         client_ip = {};

@@ -31,29 +31,43 @@ constexpr size_t kOneBlockMessage = kBlockBytes - 1 - 8;
 
 void store_state(const SHA256_CTX &ctx, uint8_t *out) {
     for (int i = 0; i < 8; i++) {
-        out[4 * i] = uint8_t(ctx.h[i] >> 24);
-        out[4 * i + 1] = uint8_t(ctx.h[i] >> 16);
-        out[4 * i + 2] = uint8_t(ctx.h[i] >> 8);
-        out[4 * i + 3] = uint8_t(ctx.h[i]);
+        uint32_t be = __builtin_bswap32(ctx.h[i]);
+        std::memcpy(out + 4 * i, &be, 4);
     }
 }
+
+// Whether a block holds secret bytes and must be wiped after use: the inner
+// hash of an HMAC is an intermediate MAC; an identifier or caveat is public.
+enum class Secret { no, yes };
 
 // Hashes one 64-byte key block followed by a message of at most
 // kOneBlockMessage bytes: exactly two compressions, padding built here.
 void hash_block_and_short(SHA256_CTX &ctx, const uint8_t *key_block, std::string_view a,
-                          std::string_view b, uint8_t *out) {
+                          std::string_view b, uint8_t *out, Secret secret) {
     SHA256_Init(&ctx);
     SHA256_Transform(&ctx, key_block);
-    uint8_t last[kBlockBytes] = {};
+    uint8_t last[kBlockBytes];
+    size_t n = a.size() + b.size();
     std::memcpy(last, a.data(), a.size());
     if (!b.empty()) std::memcpy(last + a.size(), b.data(), b.size());
-    size_t n = a.size() + b.size();
     last[n] = 0x80;
-    uint64_t bits = uint64_t(kBlockBytes + n) * 8;
-    for (int i = 0; i < 8; i++) last[kBlockBytes - 1 - i] = uint8_t(bits >> (8 * i));
+    std::memset(last + n + 1, 0, kBlockBytes - 8 - (n + 1));
+    uint64_t bits = __builtin_bswap64(uint64_t(kBlockBytes + n) * 8);
+    std::memcpy(last + kBlockBytes - 8, &bits, 8);
     SHA256_Transform(&ctx, last);
     store_state(ctx, out);
-    wipe(last, sizeof last);
+    if (secret == Secret::yes) wipe(last, sizeof last);
+}
+
+void make_pads(const uint8_t *key, size_t key_len, uint64_t (&ipad)[kBlockBytes / 8],
+               uint64_t (&opad)[kBlockBytes / 8]) {
+    uint64_t key_words[kBlockBytes / 8] = {};
+    std::memcpy(key_words, key, key_len);
+    for (size_t i = 0; i < kBlockBytes / 8; i++) {
+        ipad[i] = key_words[i] ^ 0x3636363636363636ull;
+        opad[i] = key_words[i] ^ 0x5c5c5c5c5c5c5c5cull;
+    }
+    wipe(key_words, sizeof key_words);
 }
 
 // HMAC over the concatenation a || b, without building it.  Identifiers and
@@ -62,31 +76,47 @@ void hash_block_and_short(SHA256_CTX &ctx, const uint8_t *key_block, std::string
 bool hmac_concat(const uint8_t *key, size_t key_len, std::string_view a, std::string_view b,
                  Digest &out) {
     if (key_len > kBlockBytes) return false;
-    // The key block, zero-padded, then XORed a word at a time.
-    uint64_t key_words[kBlockBytes / 8] = {};
-    std::memcpy(key_words, key, key_len);
-    uint64_t pad_words[kBlockBytes / 8];
-    auto *pad = reinterpret_cast<const uint8_t *>(pad_words);
+    uint64_t ipad[kBlockBytes / 8], opad[kBlockBytes / 8];
+    make_pads(key, key_len, ipad, opad);
     uint8_t inner[kHashBytes];
     SHA256_CTX ctx;
     bool ok = true;
-    for (size_t i = 0; i < kBlockBytes / 8; i++) pad_words[i] = key_words[i] ^ 0x3636363636363636ull;
     if (a.size() + b.size() <= kOneBlockMessage) {
-        hash_block_and_short(ctx, pad, a, b, inner);
+        hash_block_and_short(ctx, reinterpret_cast<const uint8_t *>(ipad), a, b, inner, Secret::no);
     } else {
-        ok = SHA256_Init(&ctx) == 1 && SHA256_Update(&ctx, pad, kBlockBytes) == 1 &&
+        ok = SHA256_Init(&ctx) == 1 && SHA256_Update(&ctx, ipad, kBlockBytes) == 1 &&
              SHA256_Update(&ctx, a.data(), a.size()) == 1 &&
              (b.empty() || SHA256_Update(&ctx, b.data(), b.size()) == 1) &&
              SHA256_Final(inner, &ctx) == 1;
     }
-    for (size_t i = 0; i < kBlockBytes / 8; i++) pad_words[i] = key_words[i] ^ 0x5c5c5c5c5c5c5c5cull;
-    hash_block_and_short(ctx, pad, {reinterpret_cast<const char *>(inner), kHashBytes}, {},
-                         out.data());
-    wipe(key_words, sizeof key_words);
-    wipe(pad_words, sizeof pad_words);
+    hash_block_and_short(ctx, reinterpret_cast<const uint8_t *>(opad),
+                         {reinterpret_cast<const char *>(inner), kHashBytes}, {}, out.data(),
+                         Secret::yes);
+    wipe(ipad, sizeof ipad);
+    wipe(opad, sizeof opad);
     wipe(inner, sizeof inner);
     wipe(&ctx, sizeof ctx);
     return ok;
+}
+
+// Finishes a hash whose state has absorbed exactly one 64-byte block, over a
+// message of any length.
+void finish_after_block(SHA256_CTX &ctx, std::string_view msg, uint8_t *out, Secret secret) {
+    if (msg.size() <= kOneBlockMessage) {
+        uint8_t last[kBlockBytes];
+        size_t n = msg.size();
+        std::memcpy(last, msg.data(), n);
+        last[n] = 0x80;
+        std::memset(last + n + 1, 0, kBlockBytes - 8 - (n + 1));
+        uint64_t bits = __builtin_bswap64(uint64_t(kBlockBytes + n) * 8);
+        std::memcpy(last + kBlockBytes - 8, &bits, 8);
+        SHA256_Transform(&ctx, last);
+        store_state(ctx, out);
+        if (secret == Secret::yes) wipe(last, sizeof last);
+    } else {
+        SHA256_Update(&ctx, msg.data(), msg.size());
+        SHA256_Final(out, &ctx);
+    }
 }
 
 std::string_view as_view(const Digest &d) {
@@ -98,6 +128,42 @@ std::string_view as_view(const Digest &d) {
 bool crypto_init() {
     static int rc = sodium_init();
     return rc >= 0;
+}
+
+static_assert(sizeof(SHA256_CTX) <= sizeof(HmacKeyState{}.inner));
+
+HmacKeyState::~HmacKeyState() {
+    wipe(inner, sizeof inner);
+    wipe(outer, sizeof outer);
+}
+
+bool hmac_prepare(const Digest &key, HmacKeyState &out) {
+    uint64_t ipad[kBlockBytes / 8], opad[kBlockBytes / 8];
+    make_pads(key.data(), key.size(), ipad, opad);
+    // SHA256_Update (not Transform) so the states count the 64 bytes absorbed.
+    SHA256_CTX inner, outer;
+    bool ok = SHA256_Init(&inner) == 1 && SHA256_Update(&inner, ipad, kBlockBytes) == 1 &&
+              SHA256_Init(&outer) == 1 && SHA256_Update(&outer, opad, kBlockBytes) == 1;
+    std::memcpy(out.inner, &inner, sizeof inner);
+    std::memcpy(out.outer, &outer, sizeof outer);
+    wipe(ipad, sizeof ipad);
+    wipe(opad, sizeof opad);
+    wipe(&inner, sizeof inner);
+    wipe(&outer, sizeof outer);
+    return ok;
+}
+
+bool hmac_sha256_prepared(const HmacKeyState &key, std::string_view msg, Digest &out) {
+    SHA256_CTX ctx;
+    uint8_t inner[kHashBytes];
+    std::memcpy(&ctx, key.inner, sizeof ctx);
+    finish_after_block(ctx, msg, inner, Secret::no);
+    std::memcpy(&ctx, key.outer, sizeof ctx);
+    finish_after_block(ctx, {reinterpret_cast<const char *>(inner), kHashBytes}, out.data(),
+                       Secret::yes);
+    wipe(inner, sizeof inner);
+    wipe(&ctx, sizeof ctx);
+    return true;
 }
 
 bool hmac_sha256(const uint8_t *key, size_t key_len, std::string_view msg, Digest &out) {

@@ -59,7 +59,8 @@ Error add_key(std::vector<KeyEntry> &keys, std::string_view id, const uint8_t *r
     entry.id.assign(id);
     std::memcpy(entry.raw.data(), raw, entry.raw.size());
     entry.state = state;
-    if (!derive_root_key({reinterpret_cast<const char *>(raw), kHashBytes}, entry.derived)) {
+    if (!derive_root_key({reinterpret_cast<const char *>(raw), kHashBytes}, entry.derived) ||
+        !hmac_prepare(entry.derived, entry.derived_state)) {
         return make_error(S2S_ERR_CRYPTO, "cannot derive key");
     }
     keys.push_back(entry);
@@ -199,6 +200,13 @@ S2S_API s2s_status s2s_keyring_save(const s2s_keyring *kr, const char *path, s2s
                     (k.state == S2S_KEY_ACTIVE ? "active" : "verify-only") + "\n";
         }
         wipe(encoded.data(), encoded.size());
+        // A ring being rewritten (keygen, a state change) keeps its owner,
+        // group and group-read bit: a ring made readable by the postgres user
+        // (owner postgres, or group and 0640) must not turn root:root 0600
+        // on rotation, or the server could no longer load it.  Group write
+        // and anything for others are never carried over.
+        struct stat old;
+        bool replacing = ::stat(path, &old) == 0 && S_ISREG(old.st_mode);
         std::string tmp = std::string(path) + ".tmp.XXXXXX";
         int fd = mkstemp(tmp.data());
         if (fd < 0) {
@@ -206,7 +214,15 @@ S2S_API s2s_status s2s_keyring_save(const s2s_keyring *kr, const char *path, s2s
             return export_error(S2S_ERR_IO, "cannot create key ring file",
                                 (tmp + ": " + std::strerror(errno)).c_str(), "", err);
         }
-        fchmod(fd, 0600);
+        mode_t mode = 0600;
+        if (replacing) {
+            // Only root may give the file away; anyone else keeps it as theirs.
+            if (old.st_uid != ::geteuid() || old.st_gid != ::getegid()) {
+                (void)::fchown(fd, old.st_uid, old.st_gid);
+            }
+            mode |= old.st_mode & S_IRGRP;
+        }
+        fchmod(fd, mode);
         size_t done = 0;
         while (done < text.size()) {
             ssize_t n = ::write(fd, text.data() + done, text.size() - done);

@@ -19,6 +19,7 @@ struct KeyEntry {
     std::string id;
     Digest raw{};
     Digest derived{};
+    HmacKeyState derived_state;  // `derived`, prepared for the token's first HMAC
     s2s_key_state state = S2S_KEY_ACTIVE;
 
     KeyEntry() = default;

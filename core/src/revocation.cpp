@@ -6,6 +6,7 @@
 #include "revocation.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -85,13 +86,22 @@ extern "C" S2S_API s2s_status s2s_revocation_append(const char *path, const char
                             err);
     }
     return guarded(err, [&] {
-        int fd = ::open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        int fd = ::open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0) {
             return export_error(S2S_ERR_IO, "cannot open revocation list",
                                 (std::string(path) + ": " + std::strerror(errno)).c_str(), "", err);
         }
+        // A list edited by hand may lack its final newline: appending to it
+        // as is would glue the new id onto the last one, and neither would
+        // be revoked any more.  Start a new line first in that case.
+        struct stat st;
+        char last = '\n';
+        bool glued = ::fstat(fd, &st) == 0 && st.st_size > 0 &&
+                     ::pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n';
         // One write of the whole line, so a concurrent reader never sees half of it.
-        std::string line = std::string(token_id) + "\n";
+        std::string line(glued ? 1 : 0, '\n');
+        line.append(token_id);
+        line.push_back('\n');
         ssize_t n = ::write(fd, line.data(), line.size());
         bool ok = n == ssize_t(line.size()) && ::fsync(fd) == 0;
         ok = ::close(fd) == 0 && ok;

@@ -57,7 +57,8 @@ Error load_keys(const ConfigData &cfg, std::shared_ptr<const KeySet> &out, FileS
         if (!e && raw.empty()) {
             e = make_error(S2S_ERR_KEYRING, "root key file is empty", cfg.root_key_path);
         }
-        if (!e && !derive_root_key(raw, ks->root_key_derived)) {
+        if (!e && (!derive_root_key(raw, ks->root_key_derived) ||
+                   !hmac_prepare(ks->root_key_derived, ks->root_key_state))) {
             e = make_error(S2S_ERR_CRYPTO, "cannot derive root key");
         }
         wipe(raw.data(), raw.size());
@@ -117,6 +118,9 @@ void maybe_refresh_revocations(const s2s_verifier *cv) {
 
 // ---- decisions ----------------------------------------------------------------------
 
+// Every host prints the failed caveat between double quotes (nginx's error
+// log, PAM's syslog line, PostgreSQL's DETAIL), so '"' is escaped as well as
+// '\\': a caveat cannot end its field early and forge the ones after it.
 void escape_for_log(std::string_view in, std::string &out) {
     static const char hex[] = "0123456789abcdef";
     out.clear();
@@ -125,7 +129,7 @@ void escape_for_log(std::string_view in, std::string &out) {
             out += "...";
             return;
         }
-        if (c >= 0x20 && c < 0x7f && c != '\\') {
+        if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"') {
             out += char(c);
         } else {
             out += "\\x";
@@ -189,7 +193,8 @@ struct ChainWork {
     const char *detail = "";
 };
 
-s2s_reason verify_macaroon(ChainWork &w, size_t index, const Digest &key, size_t depth);
+s2s_reason verify_macaroon(ChainWork &w, size_t index, const Digest &key,
+                           const HmacKeyState *prepared, size_t depth);
 
 // Finds the one discharge whose identifier is `cid`.
 s2s_reason find_discharge(ChainWork &w, std::string_view cid, size_t &found) {
@@ -216,7 +221,9 @@ s2s_reason find_discharge(ChainWork &w, std::string_view cid, size_t &found) {
     return S2S_REASON_OK;
 }
 
-s2s_reason verify_macaroon(ChainWork &w, size_t index, const Digest &key, size_t depth) {
+// `prepared` is `key` in prepared form when the caller has it (root keys).
+s2s_reason verify_macaroon(ChainWork &w, size_t index, const Digest &key,
+                           const HmacKeyState *prepared, size_t depth) {
     const Macaroon &m = (*w.stack)[index];
     if (depth > w.limits->max_depth) {
         w.detail = "discharges nested deeper than max_depth";
@@ -226,7 +233,9 @@ s2s_reason verify_macaroon(ChainWork &w, size_t index, const Digest &key, size_t
     w.order.push_back(uint16_t(index));
 
     WipedDigest sig;
-    if (!hmac_sha256(key.data(), key.size(), m.identifier, sig.d)) return S2S_REASON_INTERNAL;
+    bool first = prepared ? hmac_sha256_prepared(*prepared, m.identifier, sig.d)
+                          : hmac_sha256(key.data(), key.size(), m.identifier, sig.d);
+    if (!first) return S2S_REASON_INTERNAL;
     size_t tp_base = w.tp_sigs.size();
     for (const Caveat &c : m.caveats) {
         bool ok;
@@ -266,7 +275,8 @@ s2s_reason verify_macaroon(ChainWork &w, size_t index, const Digest &key, size_t
             w.detail = "third-party caveat verification id does not open";
             return S2S_REASON_DISCHARGE_INVALID;
         }
-        if (s2s_reason r = verify_macaroon(w, found, caveat_key.d, depth + 1); r != S2S_REASON_OK) {
+        if (s2s_reason r = verify_macaroon(w, found, caveat_key.d, nullptr, depth + 1);
+            r != S2S_REASON_OK) {
             return r;
         }
     }
@@ -315,7 +325,7 @@ struct Verified {
 };
 
 void judge(const s2s_verifier *v, const Snapshot &snap, const Context &ctx, const Verified &ok,
-           s2s_decision *d) {
+           bool authenticating, s2s_decision *d) {
     PeerFacts pf = peer_facts(ctx);
     if (snap.revocation_broken) {
         deny(d, S2S_REASON_INTERNAL, "revocation list cannot be loaded; denying all (fail closed)");
@@ -337,6 +347,7 @@ void judge(const s2s_verifier *v, const Snapshot &snap, const Context &ctx, cons
     }
     int64_t now = ctx.time_set ? ctx.now : int64_t(time(nullptr));
     CaveatState state;
+    state.honor_deferred = authenticating;
     s2s_reason r = eval_all(*ok.stack, *ok.order, *c, pf, now, state, d);
     if (r != S2S_REASON_OK) {
         deny(d, r, caveat_detail(r));
@@ -400,13 +411,18 @@ bool authenticate(const s2s_verifier *v, const Snapshot &snap, std::string_view 
     const Macaroon &root = s.stack[0];
     std::string_view key_id, token_id;
     const Digest *key = nullptr;
+    const HmacKeyState *prepared = nullptr;
     if (parse_identifier(root.identifier, key_id, token_id)) {
         d->key_id.assign(key_id);
         d->token_id.assign(token_id);
-        if (const KeyEntry *k = snap.keys->find(key_id)) key = &k->derived;
+        if (const KeyEntry *k = snap.keys->find(key_id)) {
+            key = &k->derived;
+            prepared = &k->derived_state;
+        }
     } else if (snap.keys->has_root_key) {
         foreign_token_id(root.identifier, d->token_id);
         key = &snap.keys->root_key_derived;
+        prepared = &snap.keys->root_key_state;
     }
     if (key == nullptr) {
         deny(d, S2S_REASON_UNKNOWN_KEY, "the token's key id is not in the key ring");
@@ -419,7 +435,7 @@ bool authenticate(const s2s_verifier *v, const Snapshot &snap, std::string_view 
     w.order.clear();
     w.tp_sigs.clear();
     w.detail = "";
-    s2s_reason r = verify_macaroon(w, 0, *key, 0);
+    s2s_reason r = verify_macaroon(w, 0, *key, prepared, 0);
     for (Digest &sig : w.tp_sigs) wipe(sig.data(), sig.size());
     if (r == S2S_REASON_OK) {
         for (size_t i = 1; i < s.stack.size(); i++) {
@@ -545,9 +561,13 @@ S2S_API const char *s2s_decision_failed_caveat(const s2s_decision *d) {
 S2S_API const char *s2s_decision_detail(const s2s_decision *d) { return d ? d->detail.c_str() : ""; }
 S2S_API void s2s_decision_free(s2s_decision *d) { delete d; }
 
-S2S_API s2s_status s2s_verify(const s2s_verifier *v, const s2s_context *ctx,
-                              const char *credential, size_t len, s2s_decision *d,
-                              s2s_error *err) {
+}  // extern "C"
+
+namespace {
+
+// s2s_verify, and s2s_authenticate's first step (which honours deferrals).
+s2s_status verify_credential(const s2s_verifier *v, const s2s_context *ctx, const char *credential,
+                             size_t len, bool authenticating, s2s_decision *d, s2s_error *err) {
     if (d != nullptr) decision_reset(d);
     if (v == nullptr || ctx == nullptr || d == nullptr || (credential == nullptr && len != 0)) {
         if (d != nullptr) deny(d, S2S_REASON_INTERNAL, "invalid argument");
@@ -573,11 +593,21 @@ S2S_API s2s_status s2s_verify(const s2s_verifier *v, const s2s_context *ctx,
         }
         Scratch &s = scratch();
         if (!authenticate(v, *snap, {credential, len}, s, d)) return S2S_OK;
-        judge(v, *snap, ctx->c, Verified{&s.stack, &s.work.order, d->token_id}, d);
+        judge(v, *snap, ctx->c, Verified{&s.stack, &s.work.order, d->token_id}, authenticating, d);
         return S2S_OK;
     });
     if (st != S2S_OK) deny(d, S2S_REASON_INTERNAL, "verification failed internally");
     return st;
+}
+
+}  // namespace
+
+extern "C" {
+
+S2S_API s2s_status s2s_verify(const s2s_verifier *v, const s2s_context *ctx,
+                              const char *credential, size_t len, s2s_decision *d,
+                              s2s_error *err) {
+    return verify_credential(v, ctx, credential, len, false, d, err);
 }
 
 S2S_API s2s_status s2s_authenticate(const s2s_verifier *v, const s2s_context *ctx,
@@ -591,7 +621,7 @@ S2S_API s2s_status s2s_authenticate(const s2s_verifier *v, const s2s_context *ct
         }
         return null_argument(err);
     }
-    s2s_status st = s2s_verify(v, ctx, credential, len, d, err);
+    s2s_status st = verify_credential(v, ctx, credential, len, true, d, err);
     if (st != S2S_OK || !d->allowed || len == 0) return st;
     st = guarded(err, [&] {
         // s2s_verify left this thread's scratch holding the verified stack.
@@ -629,7 +659,7 @@ S2S_API s2s_status s2s_grant_check(const s2s_verifier *v, const s2s_grant *g,
             deny(d, S2S_REASON_UNKNOWN_KEY, "the token's key was removed from the key ring");
             return S2S_OK;
         }
-        judge(v, *snap, ctx->c, Verified{&g->stack, &g->order, g->token_id}, d);
+        judge(v, *snap, ctx->c, Verified{&g->stack, &g->order, g->token_id}, false, d);
         return S2S_OK;
     });
     if (st != S2S_OK) deny(d, S2S_REASON_INTERNAL, "verification failed internally");

@@ -28,6 +28,7 @@ struct KeySet {
     std::unordered_map<std::string, size_t, StringHash, std::equal_to<>> by_id;
     bool has_root_key = false;
     Digest root_key_derived{};  // root_key_file: verifies foreign identifiers
+    HmacKeyState root_key_state;
 
     ~KeySet() { wipe(root_key_derived.data(), root_key_derived.size()); }
     const KeyEntry *find(std::string_view id) const {

@@ -9,6 +9,7 @@
 //   3. operator: one the row allows                    else CAVEAT_UNKNOWN
 //   4. value:    parses for that key and operator      else CAVEAT_MALFORMED
 //   5. context:  the host supplied the attribute       else CONTEXT_MISSING
+//                (or, at s2s_authenticate only, deferred it to grant checks)
 //   6. match:    the row's matcher                     else its specific reason
 //
 // Steps 1-4 depend on the token alone, so a malformed caveat is reported as
@@ -685,6 +686,9 @@ CaveatResult eval_caveat(std::string_view caveat, const Context &ctx, const Peer
     bool present = rule->attr == kNoAttr || ctx.present[static_cast<size_t>(rule->attr)];
     if ((!present || !rule->match_validates) && !rule->valid(op, value)) {
         return {S2S_REASON_CAVEAT_MALFORMED};
+    }
+    if (!present && state.honor_deferred && ctx.deferred[static_cast<size_t>(rule->attr)]) {
+        return {S2S_REASON_OK};  // well formed; matched per request by s2s_grant_check
     }
     if (!present) return {S2S_REASON_CONTEXT_MISSING};
     Facts facts{ctx, peer, ctx.time_set ? ctx.now : now};

@@ -27,6 +27,9 @@ struct PeerFacts {
 struct CaveatState {
     std::string_view identity;    // from `identity =`; all must agree
     std::string_view redis_user;  // from `redis.user =` when declared, not supplied
+    // Set by s2s_authenticate only: caveats on attributes the context defers
+    // are checked for form but not matched (s2s_grant_check matches them).
+    bool honor_deferred = false;
 };
 
 struct CaveatResult {

@@ -12,3 +12,4 @@ set_tests_properties(test_header_c99 PROPERTIES LABELS unit)
 
 add_test(NAME test_exports COMMAND ${CMAKE_SOURCE_DIR}/tests/unit/check_exports.sh $<TARGET_FILE:s2sauth>)
 set_tests_properties(test_exports PROPERTIES LABELS unit)
+s2s_unit_test(test_base64_differential ${CMAKE_SOURCE_DIR}/tests/unit/test_base64_differential.cpp)

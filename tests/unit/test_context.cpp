@@ -152,6 +152,33 @@ void test_set_client_ip(void **) {
     s2s_context_free(ctx);
 }
 
+// A path with "." or ".." segments is the host's error and is cleared: it
+// must never match a prefix byte by byte ("/v1/orders/../admin").
+void test_set_http_path(void **) {
+    s2s_context *ctx = new_context();
+    static const std::string_view good[] = {
+        "/v1/orders/7", "/", "", "/v1//orders", "/v1/orders/.x", "/v1/orders/...",
+        "/v1/orders/..;", "/v1/orders/%2e%2e", "/v1/orders/x.",
+    };
+    for (std::string_view text : good) {
+        assert_int_equal(s2s_context_set(ctx, S2S_ATTR_HTTP_PATH, text.data(), text.size()),
+                         S2S_OK);
+        assert_true(ctx->c.present[S2S_ATTR_HTTP_PATH]);
+    }
+    static const std::string_view bad[] = {
+        "/v1/orders/../admin", "/v1/orders/..", "/v1/orders/.", "/v1/orders/./7", "..",
+        ".", "/..", "../x", "/v1/orders//../admin",
+    };
+    for (std::string_view text : bad) {
+        assert_int_equal(s2s_context_set(ctx, S2S_ATTR_HTTP_PATH, "/v1/orders", 10), S2S_OK);
+        assert_int_equal(s2s_context_set(ctx, S2S_ATTR_HTTP_PATH, text.data(), text.size()),
+                         S2S_ERR_INVALID_ARGUMENT);
+        assert_false(ctx->c.present[S2S_ATTR_HTTP_PATH]);
+        assert_int_equal(eval("http.path prefix /v1/orders", ctx), S2S_REASON_CONTEXT_MISSING);
+    }
+    s2s_context_free(ctx);
+}
+
 void test_parse_ip(void **) {
     struct IpCase {
         std::string_view text;
@@ -349,6 +376,7 @@ int main(void) {
         cmocka_unit_test(test_new_free),
         cmocka_unit_test(test_set_single_valued),
         cmocka_unit_test(test_set_client_ip),
+        cmocka_unit_test(test_set_http_path),
         cmocka_unit_test(test_parse_ip),
         cmocka_unit_test(test_parse_ipv4_matches_inet_pton),
         cmocka_unit_test(test_multi_valued),

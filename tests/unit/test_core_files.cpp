@@ -80,6 +80,37 @@ s2s_verifier *verifier_for(const std::string &config_text, s2s_error *err) {
     return v;
 }
 
+// Rewriting a ring keeps its owner, group and group-read bit, and never
+// carries over group write or access for others.
+void test_keyring_save_keeps_owner_and_group_read(void **) {
+    s2s_error err{};
+    s2s_keyring *kr = nullptr;
+    assert_int_equal(s2s_keyring_new(&kr, &err), S2S_OK);
+    assert_int_equal(s2s_keyring_generate(kr, "a", S2S_KEY_ACTIVE, &err), S2S_OK);
+    std::string ring = path("owned-ring");
+    assert_int_equal(s2s_keyring_save(kr, ring.c_str(), &err), S2S_OK);
+    bool root = geteuid() == 0;
+    if (root) assert_int_equal(chown(ring.c_str(), 65534, 65534), 0);
+    assert_int_equal(chmod(ring.c_str(), 0640), 0);
+
+    assert_int_equal(s2s_keyring_generate(kr, "b", S2S_KEY_ACTIVE, &err), S2S_OK);
+    assert_int_equal(s2s_keyring_save(kr, ring.c_str(), &err), S2S_OK);
+    struct stat st;
+    assert_int_equal(stat(ring.c_str(), &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0640);
+    if (root) {
+        assert_int_equal(st.st_uid, 65534);
+        assert_int_equal(st.st_gid, 65534);
+    }
+
+    // A ring loosened by hand (0666 is refused on load) keeps only group read.
+    assert_int_equal(chmod(ring.c_str(), 0666), 0);
+    assert_int_equal(s2s_keyring_save(kr, ring.c_str(), &err), S2S_OK);
+    assert_int_equal(stat(ring.c_str(), &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0640);
+    s2s_keyring_free(kr);
+}
+
 void test_keyring_roundtrip_and_newest_active(void **) {
     s2s_error err{};
     s2s_keyring *kr = nullptr;
@@ -214,6 +245,18 @@ void test_revocation_reload(void **) {
     }
     assert_int_equal(r, S2S_REASON_OK);
 
+    // Appending to a list whose last line has no newline (edited by hand)
+    // must not glue the ids together: both stay revoked.
+    replace_file(path("revoked"), "AAAAAAAAAAAAAAAAAAAAAA", 0644);
+    assert_int_equal(s2s_revocation_append(path("revoked").c_str(), tid.c_str(), &err), S2S_OK);
+    assert_int_equal(s2s_verifier_reload(v, &err), S2S_OK);
+    assert_int_equal(verify(v, token), S2S_REASON_REVOKED);
+    {
+        std::ifstream in(path("revoked"));
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        assert_true(text == "AAAAAAAAAAAAAAAAAAAAAA\n" + tid + "\n");
+    }
+
     // A list that stops parsing fails closed: everything is denied until fixed.
     replace_file(path("revoked"), "not a token id\n", 0644);
     assert_int_not_equal(s2s_verifier_reload(v, &err), S2S_OK);
@@ -326,6 +369,7 @@ int teardown(void **) {
 int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keyring_roundtrip_and_newest_active),
+        cmocka_unit_test(test_keyring_save_keeps_owner_and_group_read),
         cmocka_unit_test(test_keyring_unsafe_modes_refused),
         cmocka_unit_test(test_keyring_malformed_lines),
         cmocka_unit_test(test_config_errors_name_file_and_line),

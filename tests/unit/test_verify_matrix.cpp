@@ -628,6 +628,12 @@ void test_failed_caveat_is_named_and_escaped(void **) {
     assert_false(s2s_decision_allowed(F->d));
     assert_string_equal(s2s_decision_failed_caveat(F->d), "http.path prefix /admin\\x01");
     assert_int_equal(s2s_decision_outcome(F->d), S2S_DENY_FORBIDDEN);
+
+    // Hosts log it between double quotes: a quote cannot close the field.
+    token = v2(signed_macaroon({"service = orders", "http.path = /a\" reason \"ok"}));
+    assert_int_equal(s2s_verify(F->v, F->ctx, token.data(), token.size(), F->d, &err), S2S_OK);
+    assert_false(s2s_decision_allowed(F->d));
+    assert_string_equal(s2s_decision_failed_caveat(F->d), "http.path = /a\\x22 reason \\x22ok");
 }
 
 void test_allow_reports_identity_and_ids(void **) {
@@ -674,6 +680,46 @@ void test_grant_rechecks_time_and_revocation(void **) {
     s2s_grant_free(g);
 }
 
+// Deferred attributes: honoured by s2s_authenticate only, never by s2s_verify
+// or s2s_grant_check, and never for a caveat that is malformed or unknown.
+void test_deferred_attributes(void **) {
+    s2s_error err{};
+    std::string token = v2(signed_macaroon({"redis.cmd in get,set", "redis.key prefix orders:"}));
+    base_context();
+    s2s_context_defer(F->ctx, S2S_ATTR_REDIS_CMD);
+    s2s_context_defer(F->ctx, S2S_ATTR_REDIS_KEY);
+    assert_int_equal(s2s_verify(F->v, F->ctx, token.data(), token.size(), F->d, &err), S2S_OK);
+    assert_int_equal(s2s_decision_reason(F->d), S2S_REASON_CONTEXT_MISSING);
+    s2s_grant *g = nullptr;
+    assert_int_equal(s2s_authenticate(F->v, F->ctx, token.data(), token.size(), F->d, &g, &err), S2S_OK);
+    assert_true(s2s_decision_allowed(F->d));
+    assert_non_null(g);
+
+    // Per command, the facts are supplied and matched; deferral means nothing here.
+    assert_int_equal(s2s_grant_check(F->v, g, F->ctx, F->d, &err), S2S_OK);
+    assert_int_equal(s2s_decision_reason(F->d), S2S_REASON_CONTEXT_MISSING);
+    base_context();
+    s2s_context_set(F->ctx, S2S_ATTR_REDIS_CMD, "get", 3);
+    s2s_context_set(F->ctx, S2S_ATTR_REDIS_KEY, "orders:1", 8);
+    assert_int_equal(s2s_grant_check(F->v, g, F->ctx, F->d, &err), S2S_OK);
+    assert_true(s2s_decision_allowed(F->d));
+    base_context();
+    s2s_context_set(F->ctx, S2S_ATTR_REDIS_CMD, "del", 3);
+    s2s_context_set(F->ctx, S2S_ATTR_REDIS_KEY, "orders:1", 8);
+    assert_int_equal(s2s_grant_check(F->v, g, F->ctx, F->d, &err), S2S_OK);
+    assert_int_equal(s2s_decision_reason(F->d), S2S_REASON_CAVEAT_UNSATISFIED);
+    s2s_grant_free(g);
+
+    // A malformed caveat on a deferred attribute still denies at authentication.
+    std::string bad = v2(signed_macaroon({"redis.cmd in get,,set"}));
+    base_context();
+    s2s_context_defer(F->ctx, S2S_ATTR_REDIS_CMD);
+    g = nullptr;
+    assert_int_equal(s2s_authenticate(F->v, F->ctx, bad.data(), bad.size(), F->d, &g, &err), S2S_OK);
+    assert_int_equal(s2s_decision_reason(F->d), S2S_REASON_CAVEAT_MALFORMED);
+    assert_null(g);
+}
+
 void test_null_arguments_deny(void **) {
     s2s_error err{};
     assert_int_equal(s2s_verify(nullptr, F->ctx, "x", 1, F->d, &err), S2S_ERR_INVALID_ARGUMENT);
@@ -691,6 +737,7 @@ int main() {
         cmocka_unit_test(test_failed_caveat_is_named_and_escaped),
         cmocka_unit_test(test_allow_reports_identity_and_ids),
         cmocka_unit_test(test_grant_rechecks_time_and_revocation),
+        cmocka_unit_test(test_deferred_attributes),
         cmocka_unit_test(test_null_arguments_deny),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
