@@ -222,7 +222,12 @@ S2S_API s2s_status s2s_keyring_save(const s2s_keyring *kr, const char *path, s2s
         if (replacing) {
             // Only root may give the file away; anyone else keeps it as theirs.
             if (old.st_uid != ::geteuid() || old.st_gid != ::getegid()) {
-                (void)::fchown(fd, old.st_uid, old.st_gid);
+                // Best effort: when it fails the file stays the caller's.
+                // (A (void) cast does not silence warn_unused_result, which
+                // glibc sets on fchown under _FORTIFY_SOURCE, as in Debian's
+                // package build.)
+                if (::fchown(fd, old.st_uid, old.st_gid) != 0) {
+                }
             }
             mode |= old.st_mode & S_IRGRP;
         }
