@@ -48,9 +48,27 @@ root=$("$S2S" mint --keyring "$work/keyring" --identity svc-billing --ttl 1h --l
 echo "root token: ${root:0:40}... ($(printf '%s' "$root" | wc -c) bytes)"
 printf '%s' "$root" | "$S2S" inspect - | sed 's/^/  /'
 touch "$work/revoked"
+
+# A throw-away CA and two client certificates, for certificate-bound tokens.
+make_leaf() {  # make_leaf NAME SPIFFE-PATH
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/$1.key" \
+        -out "$work/$1.csr" -subj "/CN=$1" 2>/dev/null
+    printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\nsubjectAltName=URI:spiffe://demo.example/%s\n' \
+        "$2" > "$work/$1.ext"
+    openssl x509 -req -in "$work/$1.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial \
+        -days 1 -out "$work/$1.pem" -extfile "$work/$1.ext" 2>/dev/null
+}
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/ca.key" \
+    -out "$work/ca.pem" -days 1 -subj /CN=s2sauth-demo-ca \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+make_leaf billing billing
+make_leaf intruder intruder
+echo "demo CA:    $work/ca.pem (client certificates billing.pem, intruder.pem)"
+
 cat > "$work/s2sauth.conf" <<CONF
 keyring $work/keyring
 revocation_list $work/revoked
+trust_bundle $work/ca.pem
 CONF
 export DEMO_WORK=$work DEMO_ROOT=$root DEMO_S2S=$S2S
 
@@ -69,6 +87,10 @@ row_verify cli "POST /v1/orders" "$cli" --config "$work/s2sauth.conf" --ctx http
 row_verify cli "GET /v1/orders (tampered token)" "$tampered" "${V[@]}" --ctx http.path=/v1/orders
 row_verify cli "GET /v1/orders (expired token)" "$expired" "${V[@]}" --ctx http.path=/v1/orders
 row_verify cli "GET /v1/orders (no path supplied)" "$cli" "${V[@]}"
+bound=$(printf '%s' "$root" | "$S2S" attenuate --bind-cert "$work/billing.pem" -)
+row_verify cli "bound token, its own certificate" "$bound" --config "$work/s2sauth.conf" --cert "$work/billing.pem"
+row_verify cli "bound token, no certificate" "$bound" --config "$work/s2sauth.conf"
+row_verify cli "bound token, another certificate" "$bound" --config "$work/s2sauth.conf" --cert "$work/intruder.pem"
 "$S2S" revoke --revocation-list "$work/revoked" --token - <<<"$root" >/dev/null
 row_verify cli "service reports (root revoked)" "$to_revoke" --config "$work/s2sauth.conf" --service reports
 
