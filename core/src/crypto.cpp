@@ -40,12 +40,11 @@ void store_state(const SHA256_CTX &ctx, uint8_t *out) {
 // hash of an HMAC is an intermediate MAC; an identifier or caveat is public.
 enum class Secret { no, yes };
 
-// Hashes one 64-byte key block followed by a message of at most
-// kOneBlockMessage bytes: exactly two compressions, padding built here.
-void hash_block_and_short(SHA256_CTX &ctx, const uint8_t *key_block, std::string_view a,
-                          std::string_view b, uint8_t *out, Secret secret) {
-    SHA256_Init(&ctx);
-    SHA256_Transform(&ctx, key_block);
+// Ends a hash that has absorbed exactly one 64-byte block with the short
+// message a || b (at most kOneBlockMessage bytes): one compression, with the
+// padding built here.
+void final_short_block(SHA256_CTX &ctx, std::string_view a, std::string_view b, uint8_t *out,
+                       Secret secret) {
     uint8_t last[kBlockBytes];
     size_t n = a.size() + b.size();
     // memcpy from a null pointer is undefined even for zero bytes, and an
@@ -59,6 +58,14 @@ void hash_block_and_short(SHA256_CTX &ctx, const uint8_t *key_block, std::string
     SHA256_Transform(&ctx, last);
     store_state(ctx, out);
     if (secret == Secret::yes) wipe(last, sizeof last);
+}
+
+// Hashes one 64-byte key block followed by a short message: two compressions.
+void hash_block_and_short(SHA256_CTX &ctx, const uint8_t *key_block, std::string_view a,
+                          std::string_view b, uint8_t *out, Secret secret) {
+    SHA256_Init(&ctx);
+    SHA256_Transform(&ctx, key_block);
+    final_short_block(ctx, a, b, out, secret);
 }
 
 void make_pads(const uint8_t *key, size_t key_len, uint64_t (&ipad)[kBlockBytes / 8],
@@ -101,20 +108,11 @@ bool hmac_concat(const uint8_t *key, size_t key_len, std::string_view a, std::st
     return ok;
 }
 
-// Finishes a hash whose state has absorbed exactly one 64-byte block, over a
-// message of any length.
+// Finishes a hash whose state has absorbed exactly one 64-byte block (with
+// its length counted, as SHA256_Update leaves it), over a message of any length.
 void finish_after_block(SHA256_CTX &ctx, std::string_view msg, uint8_t *out, Secret secret) {
     if (msg.size() <= kOneBlockMessage) {
-        uint8_t last[kBlockBytes];
-        size_t n = msg.size();
-        if (n != 0) std::memcpy(last, msg.data(), n);
-        last[n] = 0x80;
-        std::memset(last + n + 1, 0, kBlockBytes - 8 - (n + 1));
-        uint64_t bits = __builtin_bswap64(uint64_t(kBlockBytes + n) * 8);
-        std::memcpy(last + kBlockBytes - 8, &bits, 8);
-        SHA256_Transform(&ctx, last);
-        store_state(ctx, out);
-        if (secret == Secret::yes) wipe(last, sizeof last);
+        final_short_block(ctx, msg, {}, out, secret);
     } else {
         SHA256_Update(&ctx, msg.data(), msg.size());
         SHA256_Final(out, &ctx);
