@@ -41,7 +41,7 @@ def main():
             c.sql("create database %s" % db)
 
         def mint(*caveats):
-            args = [cli, "mint", "--keyring", c.keys.keyring]
+            args = [cli, "mint", "--keyring", c.keys.keyring, "--identity", "svc-reports"]
             for cav in caveats:
                 args += ["--caveat", cav]
             return subprocess.run(args, check=True, stdout=subprocess.PIPE,

@@ -54,7 +54,7 @@ wait_port "$proxy_port"
 token=$("$S2S" mint --keyring "$dir/keyring" --identity svc-orders --ttl 1h \
     --caveat 'service = cache' --caveat 'redis.key prefix orders:' \
     --caveat 'redis.cmd in get,set,subscribe,ping')
-expired=$("$S2S" mint --keyring "$dir/keyring" --caveat 'time < 2020-01-01T00:00:00Z')
+expired=$("$S2S" mint --keyring "$dir/keyring" --identity svc-orders --caveat 'time < 2020-01-01T00:00:00Z')
 echo "== Redis: redis-cli with a macaroon as its password, through s2sauth-redis-proxy"
 echo "token caveats: service = cache, redis.key prefix orders:, redis.cmd in get,set,subscribe,ping"
 printf '%-10s %-44s %-9s %s\n' SERVICE REQUEST RESULT WHY
