@@ -1,9 +1,8 @@
 // capi_mtls.cpp: the C ABI of the mTLS module (s2s_peer_*, SSL_CTX helper).
 //
-// Nothing thrown may cross into C: each entry point catches everything and
-// reports S2S_ERR_NO_MEMORY or S2S_ERR_INTERNAL through s2s_error.
-#include <new>
-
+// Nothing thrown may cross into C: each entry point runs under s2s::guarded,
+// which reports S2S_ERR_NO_MEMORY or S2S_ERR_INTERNAL through s2s_error.
+#include "guard.hpp"
 #include "mtls/mtls.hpp"
 
 namespace {
@@ -17,14 +16,6 @@ const s2s::mtls::Policy &policy_of(const s2s_verifier *v) {
     return p != nullptr ? *p : no_policy;
 }
 
-s2s_status internal_error(s2s_error *err) {
-    return s2s::export_error(S2S_ERR_INTERNAL, "internal error in the mtls module", "", "", err);
-}
-
-s2s_status no_memory(s2s_error *err) {
-    return s2s::export_error(S2S_ERR_NO_MEMORY, "out of memory", "", "", err);
-}
-
 }  // namespace
 
 extern "C" {
@@ -36,18 +27,14 @@ S2S_API s2s_status s2s_peer_new(const s2s_verifier *v, const unsigned char *cons
         return s2s::export_error(S2S_ERR_INVALID_ARGUMENT, "out is NULL", "", "", err);
     }
     *out = nullptr;
-    try {
+    return s2s::guarded(err, [&]() -> s2s_status {
         s2s_peer *peer = nullptr;
         s2s::Error e = s2s::mtls::make_peer(policy_of(v), certs_der, lens, count,
                                             host_verified != 0, peer);
         if (e) return s2s::export_error(e, err);
         *out = peer;
         return S2S_OK;
-    } catch (const std::bad_alloc &) {
-        return no_memory(err);
-    } catch (...) {
-        return internal_error(err);
-    }
+    });
 }
 
 S2S_API s2s_status s2s_peer_new_pem(const s2s_verifier *v, const char *pem, size_t len,
@@ -56,18 +43,14 @@ S2S_API s2s_status s2s_peer_new_pem(const s2s_verifier *v, const char *pem, size
         return s2s::export_error(S2S_ERR_INVALID_ARGUMENT, "out or pem is NULL", "", "", err);
     }
     *out = nullptr;
-    try {
+    return s2s::guarded(err, [&]() -> s2s_status {
         s2s_peer *peer = nullptr;
         s2s::Error e = s2s::mtls::make_peer_pem(policy_of(v), std::string_view(pem, len),
                                                 host_verified != 0, peer);
         if (e) return s2s::export_error(e, err);
         *out = peer;
         return S2S_OK;
-    } catch (const std::bad_alloc &) {
-        return no_memory(err);
-    } catch (...) {
-        return internal_error(err);
-    }
+    });
 }
 
 S2S_API int s2s_peer_trusted(const s2s_peer *p) { return p != nullptr && p->trusted ? 1 : 0; }
@@ -88,17 +71,15 @@ S2S_API s2s_status s2s_verifier_configure_ssl_ctx(const s2s_verifier *v, void *s
         return s2s::export_error(S2S_ERR_INVALID_ARGUMENT, "verifier or ssl_ctx is NULL", "", "",
                                  err);
     }
-    try {
+    return s2s::guarded(err, [&]() -> s2s_status {
         const s2s::mtls::Policy *policy = s2s::verifier_policy(v);
-        if (policy == nullptr) return internal_error(err);
+        if (policy == nullptr) {
+            return s2s::export_error(S2S_ERR_INTERNAL, "verifier has no policy", "", "", err);
+        }
         s2s::Error e = s2s::mtls::configure_ssl_ctx(*policy, ssl_ctx);
         if (e) return s2s::export_error(e, err);
         return S2S_OK;
-    } catch (const std::bad_alloc &) {
-        return no_memory(err);
-    } catch (...) {
-        return internal_error(err);
-    }
+    });
 }
 
 }  // extern "C"
